@@ -325,8 +325,8 @@ public final class LocalBroker implements AutoCloseable {
         }
     }
 
-    /** Finds a free port on 127.0.0.1. */
-    static int freePort() {
+    /** Returns a port on 127.0.0.1 that was free a moment ago. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
