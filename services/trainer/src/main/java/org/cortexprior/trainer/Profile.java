@@ -1,0 +1,46 @@
+package org.cortexprior.trainer;
+
+import java.util.Locale;
+
+/**
+ * Named sets of {@link TrainingParameters}.
+ *
+ * <ul>
+ *   <li>{@code paper}: the published configuration: ResNet-18 widths 64..512, 40 epochs over all
+ *       training images, batch 64 plus 16 pairs, alpha 10, SGD lr 0.1 with momentum 0.9 and no
+ *       weight decay, a cycle of 5 phases x 4 epochs (lr x0.3 per phase) restarting every 20
+ *       epochs, 1% validation holdout. Needs a GPU to finish in hours.
+ *   <li>{@code cpu}: widths 16..128 (multiplier 0.25), 4 epochs over 6,000 training images, one
+ *       cycle of 4 one-epoch phases, 2,000 test images. Sized so that a run on 2 CPU cores takes a
+ *       few minutes; accuracy on grayscale CIFAR-10 is far below the paper's.
+ *   <li>{@code smoke}: widths 8..64 (multiplier 0.125), 2 epochs over 1,024 training images, 500
+ *       test images; under a minute on 2 cores, for checking that the pipeline runs and learns.
+ * </ul>
+ *
+ * All profiles use 32x32 classification images and stimulus images, and 500 stimulus images from
+ * the training split when no stimulus source is given.
+ */
+public enum Profile {
+    PAPER(new TrainingParameters(1.0, 40, 0, 0, 32, 32, 64, 16, 10, 1e-2, 0.1, 0.9, 20, 5, 0.3, 0.01, 500, 0.8, 0.9, 500)),
+    CPU(new TrainingParameters(0.25, 4, 6000, 2000, 32, 32, 64, 16, 10, 1e-2, 0.1, 0.9, 4, 4, 0.3, 0.01, 500, 0.8, 0.9, 200)),
+    SMOKE(new TrainingParameters(0.125, 2, 1024, 500, 32, 32, 64, 16, 10, 1e-2, 0.1, 0.9, 2, 2, 0.3, 0.01, 500, 0.8, 0.9, 0));
+
+    private final TrainingParameters parameters;
+
+    Profile(TrainingParameters parameters) {
+        this.parameters = parameters;
+    }
+
+    public TrainingParameters parameters() {
+        return parameters;
+    }
+
+    /** Parses {@code paper}, {@code cpu} or {@code smoke}; case-insensitive. */
+    public static Profile parse(String name) {
+        try {
+            return valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Unknown profile '" + name + "'; expected paper, cpu or smoke", e);
+        }
+    }
+}
