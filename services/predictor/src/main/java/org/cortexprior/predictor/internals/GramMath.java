@@ -1,0 +1,209 @@
+package org.cortexprior.predictor.internals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The similarity arithmetic: per-neuron centring and weighting, Gram-matrix tiles, and centred
+ * cosine normalisation {@code S_ij = G_ij / sqrt(G_ii G_jj)}.
+ *
+ * <p>Responses are images x neurons, float32, row-major. Gram products run through DJL on the
+ * caller's {@link NDManager} (so on its device) in float32; tiles are handed out as float64 so that
+ * contributions from many sessions and refits sum without further loss. Only tiles with
+ * {@code tileRow <= tileColumn} are computed: the Gram matrix is symmetric.
+ *
+ * <p>Stateless and thread-safe; the NDArrays it creates belong to a sub-manager closed before
+ * each method returns.
+ */
+public final class GramMath {
+
+    /** Receives one Gram tile: {@code block} is rows x columns, row-major. */
+    @FunctionalInterface
+    public interface TileConsumer {
+        void accept(int tileRow, int tileColumn, int rows, int columns, double[] block);
+    }
+
+    private GramMath() {
+    }
+
+    /** Returns the number of tiles along one edge of an image set. */
+    public static int tileCount(int imageCount, int tileSize) {
+        return (imageCount + tileSize - 1) / tileSize;
+    }
+
+    /** Returns the edge length of tile {@code index}: {@code tileSize}, or less for the last tile. */
+    public static int tileEdge(int imageCount, int tileSize, int index) {
+        return Math.min(tileSize, imageCount - index * tileSize);
+    }
+
+    /**
+     * Centres each neuron over the images marked present and multiplies it by its weight; images
+     * not present become zero rows, so they add nothing to any Gram entry.
+     *
+     * @param values images x neurons, row-major; not modified
+     * @param present which images have a value, or null for all
+     * @param weights one weight per neuron, or null for all 1
+     * @return a new images x neurons array
+     */
+    public static float[] centreAndWeight(float[] values, int images, int neurons, boolean[] present, float[] weights) {
+        double[] mean = new double[neurons];
+        int count = 0;
+        for (int i = 0; i < images; i++) {
+            if (present != null && !present[i]) {
+                continue;
+            }
+            count++;
+            int row = i * neurons;
+            for (int n = 0; n < neurons; n++) {
+                mean[n] += values[row + n];
+            }
+        }
+        if (count > 0) {
+            for (int n = 0; n < neurons; n++) {
+                mean[n] /= count;
+            }
+        }
+
+        float[] result = new float[images * neurons];
+        for (int i = 0; i < images; i++) {
+            if (present != null && !present[i]) {
+                continue;
+            }
+            int row = i * neurons;
+            for (int n = 0; n < neurons; n++) {
+                double w = weights == null ? 1.0 : weights[n];
+                result[row + n] = (float) ((values[row + n] - mean[n]) * w);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Computes every upper-triangle Gram tile of {@code responses} (images x neurons). Each tile
+     * row is one float32 matrix product of the row's images against all images from that row on,
+     * so the work is about half of the full product.
+     */
+    public static void forEachTile(NDManager parent, float[] responses, int images, int neurons, int tileSize,
+                                   TileConsumer consumer) {
+        if (images == 0) {
+            return;
+        }
+        try (NDManager manager = parent.newSubManager()) {
+            NDArray all = manager.create(responses, new Shape(images, neurons));
+            forEachTile(all, all, images, tileSize, consumer);
+        }
+    }
+
+    /**
+     * Computes the upper-triangle tiles of {@code left right^T}, where both are images x k arrays;
+     * pass the same array twice for a Gram matrix. The caller guarantees the product is symmetric.
+     */
+    public static void forEachTile(NDArray left, NDArray right, int images, int tileSize, TileConsumer consumer) {
+        int tiles = tileCount(images, tileSize);
+        for (int r = 0; r < tiles; r++) {
+            int rowStart = r * tileSize;
+            int rows = tileEdge(images, tileSize, r);
+            try (NDManager scope = left.getManager().newSubManager()) {
+                NDArray panel = left.get(new NDIndex("{}:{}", rowStart, rowStart + rows));
+                NDArray rest = right.get(new NDIndex("{}:", rowStart));
+                panel.attach(scope);
+                rest.attach(scope);
+                NDArray product = panel.matMul(rest.transpose());
+                product.attach(scope);
+                float[] flat = product.toType(DataType.FLOAT32, false).toFloatArray();
+                int width = images - rowStart;
+                for (int c = r; c < tiles; c++) {
+                    int columns = tileEdge(images, tileSize, c);
+                    int offset = (c - r) * tileSize;
+                    double[] block = new double[rows * columns];
+                    for (int i = 0; i < rows; i++) {
+                        int source = i * width + offset;
+                        int target = i * columns;
+                        for (int j = 0; j < columns; j++) {
+                            block[target + j] = flat[source + j];
+                        }
+                    }
+                    consumer.accept(r, c, rows, columns, block);
+                }
+            }
+        }
+    }
+
+    /** Returns the Gram diagonal {@code sum_n x_in^2} of images x neurons responses, in float64. */
+    public static double[] diagonal(float[] responses, int images, int neurons) {
+        double[] diagonal = new double[images];
+        for (int i = 0; i < images; i++) {
+            double sum = 0;
+            int row = i * neurons;
+            for (int n = 0; n < neurons; n++) {
+                double v = responses[row + n];
+                sum += v * v;
+            }
+            diagonal[i] = sum;
+        }
+        return diagonal;
+    }
+
+    /**
+     * Normalises a Gram block to centred cosine similarities. An entry whose image has a zero (or,
+     * from rounding, negative) diagonal has no contributing neuron and becomes NaN.
+     */
+    public static float[] normalise(double[] block, double[] rowDiagonal, double[] columnDiagonal, int rows, int columns) {
+        float[] similarity = new float[rows * columns];
+        double[] columnScale = new double[columns];
+        for (int j = 0; j < columns; j++) {
+            columnScale[j] = columnDiagonal[j] > 0 ? 1.0 / Math.sqrt(columnDiagonal[j]) : Double.NaN;
+        }
+        for (int i = 0; i < rows; i++) {
+            double rowScale = rowDiagonal[i] > 0 ? 1.0 / Math.sqrt(rowDiagonal[i]) : Double.NaN;
+            int offset = i * columns;
+            for (int j = 0; j < columns; j++) {
+                double s = block[offset + j] * rowScale * columnScale[j];
+                // Rounding can push a self-similarity a hair past 1; cosines are bounded.
+                similarity[offset + j] = (float) Math.max(-1.0, Math.min(1.0, s));
+                if (Double.isNaN(s)) {
+                    similarity[offset + j] = Float.NaN;
+                }
+            }
+        }
+        return similarity;
+    }
+
+    /**
+     * Computes the full centred cosine similarity matrix directly, in float64, from the already
+     * centred and weighted responses of several sessions over one image set: the batch reference
+     * the streamed tiles are checked against.
+     *
+     * @param sessions each images x neurons_s, row-major
+     * @return images x images, row-major
+     */
+    public static double[] batchSimilarity(java.util.List<float[]> sessions, java.util.List<Integer> neuronCounts, int images) {
+        double[] gram = new double[images * images];
+        for (int s = 0; s < sessions.size(); s++) {
+            float[] x = sessions.get(s);
+            int neurons = neuronCounts.get(s);
+            for (int i = 0; i < images; i++) {
+                for (int j = i; j < images; j++) {
+                    double sum = 0;
+                    for (int n = 0; n < neurons; n++) {
+                        sum += (double) x[i * neurons + n] * x[j * neurons + n];
+                    }
+                    gram[i * images + j] += sum;
+                }
+            }
+        }
+        double[] similarity = new double[images * images];
+        for (int i = 0; i < images; i++) {
+            for (int j = i; j < images; j++) {
+                double d = gram[i * images + i] * gram[j * images + j];
+                double s = d > 0 ? gram[i * images + j] / Math.sqrt(d) : Double.NaN;
+                similarity[i * images + j] = s;
+                similarity[j * images + i] = s;
+            }
+        }
+        return similarity;
+    }
+}

@@ -1,0 +1,205 @@
+package org.cortexprior.predictor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.cortexprior.avro.DeadLetter;
+import org.cortexprior.avro.SessionPredictions;
+import org.cortexprior.avro.SimilarityTile;
+import org.cortexprior.avro.Trial;
+import org.cortexprior.avro.TrialBatch;
+import org.cortexprior.kafka.DeadLetters;
+import org.cortexprior.kafka.Topics;
+import org.cortexprior.predictor.internals.FitWorker;
+import org.cortexprior.predictor.internals.PredictorMetrics;
+import org.cortexprior.predictor.internals.PredictorStores;
+import org.cortexprior.predictor.internals.PredictorTopology;
+import org.cortexprior.predictor.internals.RidgeFitter;
+import org.cortexprior.runtime.ServiceConfig;
+import org.cortexprior.serde.AvroSerde;
+import org.cortexprior.serde.CortexSerdes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PredictorTopologyTest {
+
+    @TempDir
+    Path stateDir;
+
+    private static final int TILE = 8;
+    private static final int INPUT = 16;
+    private static final long SEED = 7;
+
+    private PredictorConfig config() {
+        return new PredictorConfig(ServiceConfig.of(Map.of(
+                PredictorConfig.TILE_SIZE, Integer.toString(TILE),
+                PredictorConfig.INPUT_SIZE, Integer.toString(INPUT),
+                PredictorConfig.MODEL, "ridge",
+                PredictorConfig.REFIT_TRIALS, "40",
+                PredictorConfig.SEED, Long.toString(SEED))));
+    }
+
+    private TopologyTestDriver driver(PredictorConfig config, PredictorMetrics metrics) {
+        PredictorTopology.registerSchemas();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        return new TopologyTestDriver(PredictorTopology.build(config, metrics), props);
+    }
+
+    @Test
+    void streamedMatrixEqualsBatch() {
+        PredictorConfig config = config();
+        PredictorMetrics metrics = PredictorMetrics.standalone();
+        SyntheticSessions data = new SyntheticSessions(11, new int[] {20, 15, 13}, new int[] {9, 6, 12}, 10);
+        try (TopologyTestDriver driver = driver(config, metrics)) {
+            Inputs in = new Inputs(driver, config);
+            for (var stimulus : data.stimuli) {
+                in.stimuli.pipeInput(stimulus.getImageId(), CortexSerdes.stimulusImage().serialize(Topics.STIMULI, stimulus));
+            }
+            for (var a : data.announcements) {
+                in.sessions.pipeInput(a.getSessionId(), CortexSerdes.sessionAnnouncement().serialize(Topics.SESSIONS, a));
+            }
+            FitWorker worker = in.worker(config, metrics);
+            int published = 0;
+            for (TrialBatch batch : data.shuffledBatches(3)) {
+                in.trials.pipeInput(batch.getSessionId(), CortexSerdes.trialBatch().serialize(Topics.TRIALS, batch));
+                published += worker.runOnce();
+            }
+            published += worker.runOnce();
+            assertTrue(published > data.announcements.size(), "intermediate refits and final fits were published");
+            // A worker that restarted re-publishes every generation; the aggregation must ignore the copies.
+            FitWorker restarted = in.worker(config, metrics);
+            restarted.runOnce();
+
+            Map<String, SimilarityTile> latest = in.latestTiles();
+            List<String> union = data.union();
+            double[] neural = BatchReference.assemble(latest, "neural", union.size());
+            double[] raw = BatchReference.assemble(latest, "raw", union.size());
+            double neuralDiff = BatchReference.maxAbsDiff(neural, BatchReference.neural(data, union, INPUT, SEED));
+            double rawDiff = BatchReference.maxAbsDiff(raw, BatchReference.raw(data, union));
+            assertTrue(neuralDiff <= 1e-5, "neural matrix differs from batch by " + neuralDiff);
+            assertTrue(rawDiff <= 1e-5, "raw matrix differs from batch by " + rawDiff);
+
+            SimilarityTile corner = latest.get(Topics.tileKey("neural", 0, 5));
+            assertEquals(3, corner.getSessionCount());
+            assertEquals(TILE, corner.getRows());
+            assertEquals(48 - 5 * TILE, corner.getColumns());
+            assertTrue(new PredictorStores(driver::getKeyValueStore).applied("neural", "synthetic/1/1").getGeneration() > 0);
+        }
+    }
+
+    @Test
+    void badRecordsGoToDeadLetters() {
+        PredictorConfig config = config();
+        PredictorMetrics metrics = PredictorMetrics.standalone();
+        SyntheticSessions data = new SyntheticSessions(5, new int[] {10}, new int[] {4}, 10);
+        try (TopologyTestDriver driver = driver(config, metrics)) {
+            Inputs in = new Inputs(driver, config);
+            var announcement = data.announcements.get(0);
+            in.sessions.pipeInput(announcement.getSessionId(),
+                    CortexSerdes.sessionAnnouncement().serialize(Topics.SESSIONS, announcement));
+            TrialBatch good = data.batches.get(0);
+
+            in.trials.pipeInput("x", new byte[] {1, 2, 3});
+            byte[] unknownSchema = CortexSerdes.trialBatch().serialize(Topics.TRIALS, good);
+            unknownSchema[5] ^= 0x5A;
+            in.trials.pipeInput(good.getSessionId(), unknownSchema);
+            in.trials.pipeInput("other", encode(TrialBatch.newBuilder(good).setSessionId("other/1/1").build()));
+            in.trials.pipeInput(good.getSessionId(), encode(TrialBatch.newBuilder(good).setNeuronCount(5).build()));
+            in.trials.pipeInput(good.getSessionId(), encode(withResponse(good, Float.NaN)));
+            in.trials.pipeInput(good.getSessionId(), new byte[config.maxRecordBytes() + 1]);
+            in.trials.pipeInput(good.getSessionId(), encode(good));
+            in.trials.pipeInput(good.getSessionId(), encode(good));
+
+            Map<String, Integer> reasons = new HashMap<>();
+            for (var record : in.deadLetters.readKeyValuesToList()) {
+                DeadLetter letter = DeadLetters.decode(record.value);
+                reasons.merge(letter.getReason(), 1, Integer::sum);
+                assertEquals(Topics.TRIALS, letter.getSourceTopic());
+            }
+            assertEquals(Map.of("deserialization", 1, "unknown-schema", 1, "unknown-session", 1,
+                    "neuron-count-mismatch", 1, "invalid-values", 1, "record-too-large", 1), reasons);
+            assertEquals(1.0, metrics.deadLetters("invalid-values"));
+            assertEquals(1.0, metrics.registry().find("predictor.trials.duplicate").counter().count());
+            var progress = new PredictorStores(driver::getKeyValueStore).sessions().get(announcement.getSessionId());
+            assertEquals(good.getTrials().size(), progress.getBufferedTrials());
+        }
+    }
+
+    private static byte[] encode(TrialBatch batch) {
+        return CortexSerdes.trialBatch().serialize(Topics.TRIALS, batch);
+    }
+
+    private static TrialBatch withResponse(TrialBatch batch, float value) {
+        List<Trial> trials = new ArrayList<>(batch.getTrials());
+        ByteBuffer responses = ByteBuffer.allocate(batch.getNeuronCount() * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int n = 0; n < batch.getNeuronCount(); n++) {
+            responses.putFloat(n == 2 ? value : 1f);
+        }
+        responses.flip();
+        trials.set(0, Trial.newBuilder(trials.get(0)).setResponses(responses).build());
+        return TrialBatch.newBuilder(batch).setTrials(trials).build();
+    }
+
+    /** The driver's input and output topics, plus a fit worker wired to them. */
+    private static final class Inputs {
+        final TopologyTestDriver driver;
+        final TestInputTopic<String, byte[]> sessions;
+        final TestInputTopic<String, byte[]> stimuli;
+        final TestInputTopic<String, byte[]> trials;
+        final TestInputTopic<String, byte[]> predictions;
+        final TestOutputTopic<String, byte[]> similarity;
+        final TestOutputTopic<String, byte[]> deadLetters;
+
+        Inputs(TopologyTestDriver driver, PredictorConfig config) {
+            this.driver = driver;
+            StringSerializer keys = new StringSerializer();
+            ByteArraySerializer values = new ByteArraySerializer();
+            sessions = driver.createInputTopic(Topics.SESSIONS, keys, values);
+            stimuli = driver.createInputTopic(Topics.STIMULI, keys, values);
+            trials = driver.createInputTopic(Topics.TRIALS, keys, values);
+            predictions = driver.createInputTopic(config.predictionsTopic(), keys, values);
+            similarity = driver.createOutputTopic(Topics.SIMILARITY, new StringDeserializer(), new ByteArrayDeserializer());
+            deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS, new StringDeserializer(), new ByteArrayDeserializer());
+        }
+
+        FitWorker worker(PredictorConfig config, PredictorMetrics metrics) {
+            AvroSerde<SessionPredictions> serde = AvroSerde.of(SessionPredictions.class);
+            return new FitWorker(config, new PredictorStores(driver::getKeyValueStore), new RidgeFitter(config.seed()),
+                    chunks -> chunks.forEach(c -> predictions.pipeInput(c.getSessionId(), serde.serialize(null, c))),
+                    metrics);
+        }
+
+        Map<String, SimilarityTile> latestTiles() {
+            Map<String, SimilarityTile> latest = new HashMap<>();
+            for (var record : similarity.readKeyValuesToList()) {
+                SimilarityTile tile = CortexSerdes.similarityTile().deserialize(Topics.SIMILARITY, record.value);
+                SimilarityTile previous = latest.get(record.key);
+                assertTrue(previous == null || tile.getVersion() > previous.getVersion(), "versions increase");
+                latest.put(record.key, tile);
+            }
+            return latest;
+        }
+    }
+}
