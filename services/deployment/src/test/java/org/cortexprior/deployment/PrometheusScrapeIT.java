@@ -95,7 +95,7 @@ class PrometheusScrapeIT {
                 // alert rule from deploy/prometheus turns pending (it fires after its 1m "for").
                 deadLetters.increment(2);
                 JsonNode alerts = prometheus.awaitQuery(
-                        "ALERTS{alertname=\"CortexpriorDeadLettersArriving\",application=\"" + SERVICE + "\"}",
+                        "ALERTS{alertname=\"CortexpriorDeadLettersArriving\",service=\"" + SERVICE + "\"}",
                         result -> result.size() == 1, WAIT);
                 String state = alerts.get(0).path("metric").path("alertstate").asText();
                 assertTrue(state.equals("pending") || state.equals("firing"), "alert state " + state);
