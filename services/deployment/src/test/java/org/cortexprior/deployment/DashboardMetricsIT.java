@@ -34,6 +34,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.cortexprior.kafka.DeadLetterRouter;
 import org.cortexprior.kafka.KafkaSettings;
+import org.cortexprior.predictor.internals.PredictorMetrics;
 import org.cortexprior.runtime.KafkaMetricsBinding;
 import org.cortexprior.runtime.ServiceConfig;
 import org.cortexprior.runtime.ServiceRuntime;
@@ -50,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The scraped service runs in this JVM: a {@link ServiceRuntime} (JVM and process meters), a
  * Kafka Streams application and its clients bound with {@link KafkaMetricsBinding} against the test
- * broker, and the shared {@link DeadLetterRouter} routing one bad record. Services whose meters
+ * broker, the shared {@link DeadLetterRouter} routing one bad record, and the predictor's
+ * {@link PredictorMetrics} recording one of each event. Services whose meters
  * this test cannot produce yet are listed in {@link #NOT_YET_SCRAPED} with the reason.
  *
  * <p>Takes about 20 s: the broker, one Streams rebalance, and the Kafka metrics refresh.
@@ -67,15 +69,6 @@ class DashboardMetricsIT {
     static final Map<String, String> NOT_YET_SCRAPED = new TreeMap<>(Map.ofEntries(
             Map.entry("cortexprior_recordings_replay_trials_total", "recordings: counted by SessionReplayer during a replay, which this test does not run"),
             Map.entry("cortexprior_recordings_replay_bytes_total", "recordings: counted by SessionReplayer during a replay, which this test does not run"),
-            Map.entry("cortexprior_predictor_validation_correlation", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_fit_duration_seconds_sum", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_fit_duration_seconds_count", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_fit_duration_seconds_max", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_trials_buffered", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_trials_duplicate_total", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_dead_letters_total", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_tiles_emitted_total", "predictor: its meters are not wired into this test yet"),
-            Map.entry("cortexprior_predictor_tile_delay_seconds", "predictor: its meters are not wired into this test yet"),
             Map.entry("cortexprior_trainer_loss", "trainer: no meters yet (gauge, tag term)"),
             Map.entry("cortexprior_trainer_tap_weight", "trainer: no meters yet (gauge, tag tap)"),
             Map.entry("cortexprior_trainer_accuracy_ratio", "trainer: no meters yet (gauge, tag split)"),
@@ -112,6 +105,15 @@ class DashboardMetricsIT {
                 "session-0", new byte[] {1, 2, 3}, new RecordHeaders(), Optional.empty());
         assertTrue(router.decode(bad, CortexSerdes.trialBatch()).isEmpty(), "a 3-byte value must not decode as a TrialBatch");
         producer.flush();
+
+        // The predictor's meters, driven through the class its service records with.
+        PredictorMetrics predictor = new PredictorMetrics(runtime.registry());
+        predictor.trialsBuffered("session-0", 12);
+        predictor.duplicateBatch();
+        predictor.deadLetter("neuron-count-mismatch");
+        predictor.fitDuration("readout", Duration.ofMillis(1500));
+        predictor.validationCorrelation("session-0", 0.41);
+        predictor.tileEmitted("matrix-1", System.currentTimeMillis() - 250);
 
         // The Kafka bindings look for metrics created since their last look once per REFRESH.
         Thread.sleep(3 * REFRESH.toMillis());
