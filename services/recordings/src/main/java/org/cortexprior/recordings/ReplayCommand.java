@@ -1,0 +1,156 @@
+package org.cortexprior.recordings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.cortexprior.cli.CliCommand;
+import org.cortexprior.cli.ExitCodes;
+import org.cortexprior.cli.KafkaOptions;
+import org.cortexprior.cli.ProgressBar;
+import org.cortexprior.cli.ServiceUnavailableException;
+import org.cortexprior.kafka.KafkaSettings;
+import org.cortexprior.kafka.LocalBroker;
+import org.cortexprior.runtime.ServiceConfig;
+import org.cortexprior.runtime.ServiceRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cortexprior replay --recording PATH [--sessions ID,...] [--speed FACTOR|max]
+ * [--bootstrap-servers HOST:PORT]}: publishes each session's announcement, stimuli and trials (see
+ * {@link SessionReplayer}). Without {@code --bootstrap-servers} it starts a local broker whose data
+ * lives in {@code <state.dir>/broker}, so a second run finds what the first published and skips it.
+ *
+ * <p>A session with invalid files is reported (file and problem) and publishes nothing; the other
+ * sessions still replay, and the command exits with code 3.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = "Publish recorded sessions to Kafka: announcement, stimuli, then trials in recording order. "
+                + "Transactional; a restarted replay does not publish a session twice.")
+public final class ReplayCommand implements CliCommand {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplayCommand.class);
+
+    /** Configuration key: trials per batch, 0 for automatic (batches near 256 KiB). */
+    public static final String BATCH_TRIALS = "replay.batch.trials";
+    /** Configuration key: milliseconds between trials for formats without timestamps. */
+    public static final String TRIAL_PERIOD_MS = "replay.trial.period.ms";
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--recording", required = true, paramLabel = "PATH",
+            description = "Recording folder, zip or .npz (V4, Sensorium static, or generic layout).")
+    Path recordingPath;
+
+    @Option(names = "--sessions", split = ",", paramLabel = "ID",
+            description = "Only these sessions (canonical id or session part such as 210325).")
+    List<String> sessions = new ArrayList<>();
+
+    @Option(names = "--speed", defaultValue = "max", paramLabel = "FACTOR|max",
+            description = "Multiple of the recorded trial rate, or max for as fast as possible (default: ${DEFAULT-VALUE}).")
+    String speed;
+
+    @Option(names = "--batch-trials", paramLabel = "N",
+            description = "Trials per published batch; 0 sizes batches near 256 KiB (config key " + BATCH_TRIALS + ", default 0).")
+    Integer batchTrials;
+
+    @Option(names = "--trial-period-ms", paramLabel = "MS",
+            description = "Milliseconds between trials when the recording has no timestamps (config key "
+                    + TRIAL_PERIOD_MS + ", default 500).")
+    Long trialPeriodMs;
+
+    @Override
+    public Integer call() throws Exception {
+        double factor = parseSpeed(speed);
+        ServiceConfig config = kafka.load(Map.of(ServiceConfig.METRICS_PORT, "-1"));
+        int trialsPerBatch = batchTrials != null ? batchTrials : config.getInt(BATCH_TRIALS, 0);
+        long periodMs = trialPeriodMs != null ? trialPeriodMs : config.getLong(TRIAL_PERIOD_MS, 500);
+
+        LocalBroker broker = null;
+        int failures = 0;
+        try (Recording recording = Recording.open(recordingPath);
+             ServiceRuntime runtime = ServiceRuntime.start("recordings", config)) {
+            List<RecordedSession> chosen = select(recording);
+            KafkaSettings settings;
+            if (kafka.bootstrapServers() == null && config.get(ServiceConfig.BOOTSTRAP_SERVERS).isEmpty()) {
+                Path dir = Path.of(config.getString(ServiceConfig.STATE_DIR, "cortexprior-state")).resolve("broker").toAbsolutePath();
+                try {
+                    broker = LocalBroker.builder().dataDir(dir).start();
+                } catch (LocalBroker.PortInUseException e) {
+                    throw new ServiceUnavailableException(e.getMessage(), e);
+                }
+                System.err.println("Started a local Kafka broker on " + broker.bootstrapServers() + " (data in " + dir + ")");
+                settings = new KafkaSettings(broker.bootstrapServers(), config.withPrefix(KafkaSettings.PASS_THROUGH_PREFIX));
+            } else {
+                settings = config.kafka();
+            }
+
+            SessionReplayer.Builder builder = SessionReplayer.builder(settings).trialsPerBatch(trialsPerBatch)
+                    .speed(factor).trialPeriod(Duration.ofMillis(periodMs)).source(recordingPath.toString())
+                    .registry(runtime.registry());
+            for (RecordedSession session : chosen) {
+                failures += replayOne(builder, session) ? 0 : 1;
+            }
+        } finally {
+            if (broker != null) {
+                broker.stop();
+            }
+        }
+        return failures == 0 ? ExitCodes.OK : ExitCodes.INVALID_INPUT;
+    }
+
+    private boolean replayOne(SessionReplayer.Builder builder, RecordedSession session) throws InterruptedException {
+        long total;
+        try {
+            total = session.trialCount();
+        } catch (RecordingFormatException e) {
+            System.err.println("Session " + session.sessionId() + " not published: " + e.getMessage());
+            return false;
+        }
+        try (ProgressBar bar = ProgressBar.start("replay " + session.sessionId(), total, "trials");
+             SessionReplayer replayer = builder.progress(bar::stepBy).build()) {
+            ReplayResult result = replayer.replay(session);
+            System.out.printf(Locale.ROOT, "%s: %s, %d trials in %d batches, %d images, %.1f MB, %.1f MB/s, %.0f trials/s%n",
+                    result.sessionId(), result.outcome().name().toLowerCase(Locale.ROOT), result.trials(), result.batches(),
+                    result.images(), result.bytes() / 1e6, result.megabytesPerSecond(), result.trialsPerSecond());
+            return true;
+        } catch (RecordingFormatException e) {
+            log.warn("Session {} not published: {}", session.sessionId(), e.getMessage());
+            System.err.println("Session " + session.sessionId() + " not published: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private List<RecordedSession> select(Recording recording) {
+        try {
+            return recording.select(sessions);
+        } catch (IllegalArgumentException e) {
+            throw new RecordingFormatException(e.getMessage(), e);
+        }
+    }
+
+    static double parseSpeed(String text) {
+        if (text.equalsIgnoreCase("max")) {
+            return Double.POSITIVE_INFINITY;
+        }
+        try {
+            double value = Double.parseDouble(text);
+            if (value > 0 && Double.isFinite(value)) {
+                return value;
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below with the accepted forms.
+        }
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ReplayCommand()),
+                "Invalid value for --speed: '" + text + "'; expected a positive number or max");
+    }
+}
