@@ -118,7 +118,10 @@ class HelmChartTest {
         find(manifests, "Job", "cortexprior-evaluate-1");
 
         JsonNode podMonitor = find(manifests, "PodMonitor", "cortexprior");
-        assertEquals("metrics", podMonitor.path("spec").path("podMetricsEndpoints").get(0).path("port").asText());
+        JsonNode endpoint = podMonitor.path("spec").path("podMetricsEndpoints").get(0);
+        assertEquals("metrics", endpoint.path("port").asText());
+        assertEquals("component", endpoint.path("relabelings").get(0).path("targetLabel").asText(),
+                "the alert rules select services by the component label");
         find(manifests, "ServiceMonitor", "cortexprior");
 
         JsonNode trainerPod = find(manifests, "Deployment", "cortexprior-trainer").path("spec").path("template").path("spec");
