@@ -3,7 +3,7 @@ package org.cortexprior.evaluator;
 import java.util.Arrays;
 
 /**
- * What {@link RobustnessEvaluator} measures and how much work it spends on it. Immutable and
+ * Measurements and attack budget of {@link RobustnessEvaluator}. Immutable and
  * thread-safe; build one with {@link #builder()}, or start from {@link #defaults()} or the cheap
  * {@link #smoke()} setting.
  *

@@ -3,7 +3,7 @@ package org.cortexprior.evaluator;
 import java.util.List;
 
 /**
- * What {@link RobustnessEvaluator} measured on one classifier. Immutable; serialises to JSON with
+ * Measurements of one classifier by {@link RobustnessEvaluator}. Immutable; serialises to JSON with
  * Jackson as it is.
  *
  * @param testImages     images in the test set

@@ -9,7 +9,7 @@ import org.cortexprior.evaluator.Norm;
  * iterate it linearises the logit differences {@code z_k - z_y} of the strongest candidate classes,
  * steps to the nearest linearised decision boundary (distance {@code |f_k| / ||w_k||_dual}), and
  * stops once the image is misclassified. The accumulated perturbation is applied with a small
- * overshoot; a bisection on its scale then shrinks it to the smallest multiple that still fools the
+ * overshoot. A bisection on its scale then shrinks it to the smallest multiple that still fools the
  * model, so the overshoot does not inflate the reported size.
  *
  * <p>On a linear classifier without active box constraints the first step lands on the nearest

@@ -10,9 +10,9 @@ import org.cortexprior.evaluator.RobustnessResult.NoiseLevel;
 
 /**
  * Accuracy under additive Gaussian noise, clipped to [0, 1]. Each image's noise pattern is drawn
- * from a generator seeded by (seed, repetition, image index) and scaled by every sigma, so the
- * numbers do not depend on the batch size and neighbouring sigmas see the same pattern, which keeps
- * the curve smooth.
+ * from a generator seeded by (seed, repetition, image index) and scaled by every sigma. So the
+ * numbers do not depend on the batch size, and all sigmas share one pattern, which keeps the curve
+ * smooth.
  */
 final class NoiseEvaluation {
 

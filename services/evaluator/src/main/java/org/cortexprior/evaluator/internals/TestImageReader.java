@@ -8,8 +8,8 @@ import org.cortexprior.trainer.internals.ClassificationDataReader;
 
 /**
  * Reads the test split of a classification image source (CIFAR-10 or CIFAR-100 binary, an image
- * folder or a zip of one) as grayscale images in [0, 1], with the trainer's reader so that
- * evaluation sees exactly the preprocessing training saw.
+ * folder or a zip of one) as grayscale images in [0, 1], with the trainer's reader, so that
+ * evaluation applies the same preprocessing as training.
  */
 public final class TestImageReader {
 
@@ -22,8 +22,8 @@ public final class TestImageReader {
      * @throws org.cortexprior.cli.InvalidInputException when the source cannot be read or has no test split
      */
     public static LabeledImages read(Path source, int imageSize, int limit, long seed) {
-        // NOTE: the trainer's reader lives in its internals package; one training image is drawn
-        // because the reader always selects a training subset, and 0 would decode all of them.
+        // NOTE: the trainer's reader lives in its internals package, so a change there can break this.
+        // One training image is drawn because the reader always selects a training subset and 0 decodes all.
         ClassificationData data = ClassificationDataReader.read(source,
                 new ClassificationDataReader.Selection(imageSize, 1, limit, 0.0, seed));
         org.cortexprior.trainer.internals.LabeledImages test = data.test();
