@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Checks deploy/docker-compose.yml without a Docker engine: the cortexprior services run as
- * non-root with a read-only root filesystem, every Prometheus scrape target is a service of the
- * file, every CLI command the file runs exists, and every file it mounts exists in the repository.
+ * Checks deploy/docker-compose.yml and the Dockerfiles without a Docker engine. The cortexprior
+ * services must run as non-root on a read-only root filesystem and start the expected CLI commands.
+ * Every Prometheus scrape target must be a service of the file, and every repository file it
+ * mounts must exist.
  */
 class ComposeFileTest {
 
