@@ -221,6 +221,25 @@ class DashboardMetricsIT {
         assertEquals(List.of(), rejected, "queries Prometheus rejects");
     }
 
+    @Test
+    void metricsTableListsExportedMetrics() throws IOException {
+        List<MetricsTable.Row> rows = MetricsTable.read(ProjectFiles.require("docs/metrics.md"));
+
+        List<String> undocumented = exported.stream()
+                .filter(name -> name.startsWith("cortexprior_"))
+                .filter(name -> rows.stream().noneMatch(row -> row.documents(name)))
+                .toList();
+        assertEquals(List.of(), undocumented, "exported metrics without a row in docs/metrics.md");
+
+        for (MetricsTable.Row row : rows) {
+            if (row.planned()) {
+                assertTrue(NOT_YET_SCRAPED.containsKey(row.name()), row.name() + " is marked planned but is not in NOT_YET_SCRAPED");
+            } else if (!row.isFamily() && !(REPLAY_METRICS.contains(row.name()) && !replayed)) {
+                assertTrue(exported.stream().anyMatch(row::documents), row.name() + " has a row in docs/metrics.md but is not exported");
+            }
+        }
+    }
+
     private static void assertReadsExportedMetrics(List<DashboardQueries.Query> queries) {
         Map<String, List<String>> missing = new TreeMap<>();
         for (DashboardQueries.Query query : queries) {
