@@ -64,8 +64,13 @@ public final class SimilarityRegularizer {
 
     /** Returns the scalar loss mean((2 atanh(S_model) - 2 atanh(S_target))^2). */
     public static NDArray loss(NDArray modelSimilarity, NDArray targetSimilarity, double epsilon) {
-        NDArray model = modelSimilarity.clip(-1 + epsilon, 1 - epsilon).atanh().mul(2);
-        NDArray target = targetSimilarity.clip(-1 + epsilon, 1 - epsilon).atanh().mul(2);
+        NDArray model = twiceAtanh(modelSimilarity.clip(-1 + epsilon, 1 - epsilon));
+        NDArray target = twiceAtanh(targetSimilarity.clip(-1 + epsilon, 1 - epsilon));
         return model.sub(target.stopGradient()).square().mean();
+    }
+
+    /** Returns {@code 2 atanh(x) = ln(1 + x) - ln(1 - x)}; DJL's PyTorch engine has no atanh. */
+    static NDArray twiceAtanh(NDArray x) {
+        return x.add(1).log().sub(x.neg().add(1).log());
     }
 }

@@ -1,0 +1,139 @@
+package org.cortexprior.trainer.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.cortexprior.cli.CliCommand;
+import org.cortexprior.cli.ExitCodes;
+import org.cortexprior.cli.KafkaOptions;
+import org.cortexprior.cli.ProgressBar;
+import org.cortexprior.runtime.ServiceConfig;
+import org.cortexprior.runtime.ServiceRuntime;
+import org.cortexprior.trainer.Profile;
+import org.cortexprior.trainer.SimilarityTarget;
+import org.cortexprior.trainer.TrainerConfig;
+import org.cortexprior.trainer.TrainingListener;
+import org.cortexprior.trainer.TrainingRun;
+import org.cortexprior.trainer.TrainingSummary;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cortexprior train}: trains a classifier with the similarity regulariser (or a control) and
+ * writes the best checkpoint, the exported weights and {@code summary.json} to {@code --out}.
+ *
+ * <p>Example, on 2 CPU cores in a few minutes:
+ * {@code bin/cortexprior train --images cifar10-jpeg.zip --target pixel-threshold --profile cpu --out runs/px}.
+ * Training parameters of the profile can be overridden with {@code --set trainer.epochs=2}.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a grayscale ResNet-18 classifier regularised toward a similarity target.",
+                "Targets neural, raw and shuffled read the similarity topic and need --bootstrap-servers;",
+                "pixel, pixel-threshold and none run standalone. Prints a JSON summary with --json."})
+public final class TrainCommand implements CliCommand {
+
+    @Option(names = "--images", required = true, paramLabel = "PATH",
+            description = "Classification images: CIFAR-10/100 binary directory, image folder, or a zip of one.")
+    Path images;
+
+    @Option(names = "--target", required = true, paramLabel = "NAME",
+            description = "Similarity target: neural, raw, shuffled, pixel, pixel-threshold or none.")
+    String target;
+
+    @Option(names = "--profile", defaultValue = "cpu", paramLabel = "NAME",
+            description = "paper, cpu or smoke (default: ${DEFAULT-VALUE}).")
+    String profile;
+
+    @Option(names = "--stimuli", paramLabel = "PATH",
+            description = "Stimulus images (folder or zip) for the pixel targets; default: 500 training images.")
+    Path stimuli;
+
+    @Option(names = "--out", defaultValue = "cortexprior-runs/train", paramLabel = "DIR",
+            description = "Output directory for checkpoints, exports and summary.json (default: ${DEFAULT-VALUE}). "
+                    + "A checkpoint already there is resumed.")
+    Path out;
+
+    @Option(names = "--json", description = "Print the summary as JSON on standard output.")
+    boolean json;
+
+    @Option(names = "--blur", defaultValue = "0", paramLabel = "SIGMA",
+            description = "Sigma in pixels of a fixed Gaussian blur in front of the network; 0 for none.")
+    double blur;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--matrix", paramLabel = "ID", split = ",",
+            description = "Streamed matrix ids to use (a trailing * matches a prefix); default neural, or raw for --target raw.")
+    java.util.List<String> matrixIds;
+
+    @Option(names = "--min-coverage", defaultValue = "0.25", paramLabel = "FRACTION",
+            description = "Fraction of a streamed matrix's pairs that must be covered before it is used (default: ${DEFAULT-VALUE}).")
+    double minCoverage;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() {
+        ServiceConfig serviceConfig = kafka.load(Map.of(ServiceConfig.METRICS_PORT, "-1"));
+        SimilarityTarget similarityTarget = SimilarityTarget.parse(target);
+        Map<String, String> overrides = new LinkedHashMap<>(serviceConfig.withPrefix("trainer."));
+        try (ServiceRuntime runtime = ServiceRuntime.start("trainer", serviceConfig)) {
+            TrainerConfig.Builder builder = TrainerConfig.builder()
+                    .images(images)
+                    .target(similarityTarget)
+                    .profile(Profile.parse(profile))
+                    .overrides(overrides)
+                    .seed(seed)
+                    .blurSigma(blur)
+                    .stimuli(stimuli)
+                    .outputDir(out)
+                    .minCoverage(minCoverage)
+                    .meterRegistry(runtime.registry());
+            if (matrixIds != null && !matrixIds.isEmpty()) {
+                builder.matrixIds(matrixIds);
+            }
+            if (serviceConfig.get(ServiceConfig.BOOTSTRAP_SERVERS).isPresent()) {
+                builder.kafka(serviceConfig.kafka());
+            }
+            ProgressBar[] bar = new ProgressBar[1];
+            builder.listener(new TrainingListener() {
+                @Override
+                public void started(long totalSteps, long completedSteps) {
+                    bar[0] = ProgressBar.start("train " + similarityTarget.cliName(), totalSteps, "steps");
+                    bar[0].stepBy(completedSteps);
+                }
+
+                @Override
+                public void step(long globalStep, double crossEntropy, double similarityLoss) {
+                    bar[0].stepBy(1);
+                }
+            });
+            TrainingSummary summary;
+            try {
+                summary = TrainingRun.run(builder.build());
+            } finally {
+                if (bar[0] != null) {
+                    bar[0].close();
+                }
+            }
+            if (json) {
+                System.out.println(TrainingRun.toJson(summary));
+            } else {
+                System.out.printf(Locale.ROOT, "Trained %s (%s, seed %d) in %.0f s: cross-entropy %.3f -> %.3f, "
+                                + "similarity loss %.3f -> %.3f, validation accuracy %.3f, test accuracy %.3f, "
+                                + "%.0f images/s.%nBest checkpoint: %s%nSummary: %s%n",
+                        summary.target(), summary.profile(), summary.seed(), summary.seconds(),
+                        summary.initialCrossEntropy(), summary.finalCrossEntropy(), summary.initialSimilarityLoss(),
+                        summary.finalSimilarityLoss(), summary.validationAccuracy(), summary.testAccuracy(),
+                        summary.imagesPerSecond(), summary.checkpoint(), out.resolve("summary.json"));
+            }
+        }
+        return ExitCodes.OK;
+    }
+}
