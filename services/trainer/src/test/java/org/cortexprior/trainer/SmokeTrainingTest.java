@@ -43,10 +43,11 @@ class SmokeTrainingTest {
         assertTrue(summary.finalCrossEntropy() < summary.initialCrossEntropy(),
                 "cross-entropy " + summary.initialCrossEntropy() + " -> " + summary.finalCrossEntropy());
         // NOTE: the similarity loss does not fall in this short run. Centred features of a freshly
-        // initialised network are nearly orthogonal, which already matches the mostly-zero
-        // thresholded target; classification training then correlates them and the loss rises.
-        // Only that it stays finite and bounded is checked here.
-        assertTrue(Double.isFinite(summary.finalSimilarityLoss()) && summary.finalSimilarityLoss() < 5,
+        // initialised network are nearly orthogonal, so they already match the mostly-zero
+        // thresholded target. Classification training then correlates them and the loss rises,
+        // so only a finite, bounded loss is checked here.
+        assertTrue(Double.isFinite(summary.finalSimilarityLoss()), "similarity loss " + summary.finalSimilarityLoss());
+        assertTrue(summary.finalSimilarityLoss() < 5,
                 "similarity loss " + summary.initialSimilarityLoss() + " -> " + summary.finalSimilarityLoss());
         assertTrue(summary.validationAccuracy() > 0.1, "validation accuracy above chance: " + summary.validationAccuracy());
         assertEquals(5, summary.tapWeights().size());

@@ -48,7 +48,7 @@ public final class TrainerLoop {
 
     private static final Logger log = LoggerFactory.getLogger(TrainerLoop.class);
 
-    /** How the pair batch enters the step; {@code FORWARD_ONLY} is the benchmark's baseline. */
+    /** Use of the pair batch in a step. {@code FORWARD_ONLY} runs it without the similarity loss, as a benchmark baseline. */
     public enum PairMode { REGULARISE, FORWARD_ONLY }
 
     private static final int LOSS_WINDOW = 10;
