@@ -43,6 +43,7 @@ import org.cortexprior.runtime.ServiceConfig;
 import org.cortexprior.runtime.ServiceRuntime;
 import org.cortexprior.serde.CortexSerdes;
 import org.cortexprior.testkit.SharedData;
+import org.cortexprior.trainer.internals.TrainerMetrics;
 import org.cortexprior.testkit.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,8 +57,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The scraped service runs in this JVM: a {@link ServiceRuntime} (JVM and process meters), a
  * Kafka Streams application and its clients bound with {@link KafkaMetricsBinding} against the test
  * broker, the shared {@link DeadLetterRouter} routing one bad record, the predictor's
- * {@link PredictorMetrics} recording one of each event, and a replay of one real V4 session when
- * the shared data is present. Services whose meters
+ * {@link PredictorMetrics} and the trainer's {@link TrainerMetrics} recording one of each event,
+ * and a replay of one real V4 session when the shared data is present. Services whose meters
  * this test cannot produce yet are listed in {@link #NOT_YET_SCRAPED} with the reason.
  *
  * <p>Takes about 20 s: the broker, one Streams rebalance, and the Kafka metrics refresh.
@@ -69,17 +70,10 @@ class DashboardMetricsIT {
      * An entry that shows up in the scrape fails {@link #notYetScrapedListIsCurrent()}, so the list
      * only shrinks.
      */
-    // NOTE: no live export checks the panels that read these names. The trainer's names are a
-    // proposal of this module until the trainer registers its meters.
+    // NOTE: no live export checks the panels that read these names. The GPU memory name is a
+    // proposal of this module until the trainer registers a GPU meter.
     static final Map<String, String> NOT_YET_SCRAPED = new TreeMap<>(Map.ofEntries(
-            Map.entry("cortexprior_trainer_loss", "trainer: no meters yet (gauge, tag term)"),
-            Map.entry("cortexprior_trainer_tap_weight", "trainer: no meters yet (gauge, tag tap)"),
-            Map.entry("cortexprior_trainer_accuracy_ratio", "trainer: no meters yet (gauge, tag split)"),
-            Map.entry("cortexprior_trainer_images_total", "trainer: no meters yet (counter)"),
-            Map.entry("cortexprior_trainer_steps_total", "trainer: no meters yet (counter)"),
-            Map.entry("cortexprior_trainer_matrix_version", "trainer: no meters yet (gauge)"),
-            Map.entry("cortexprior_trainer_matrix_coverage_ratio", "trainer: no meters yet (gauge, 0 to 1)"),
-            Map.entry("cortexprior_trainer_gpu_memory_used_bytes", "trainer: no meters yet (gauge, tag device)")));
+            Map.entry("cortexprior_trainer_gpu_memory_used_bytes", "trainer: no GPU meter yet (gauge, tag device)")));
 
     /**
      * Metrics that only a replay of real recordings produces here; tolerated as missing, with a
@@ -125,6 +119,14 @@ class DashboardMetricsIT {
         predictor.fitDuration("readout", Duration.ofMillis(1500));
         predictor.validationCorrelation("session-0", 0.41);
         predictor.tileEmitted("matrix-1", System.currentTimeMillis() - 250);
+
+        // The trainer's meters, driven through the class its training loop records with.
+        TrainerMetrics trainer = new TrainerMetrics(runtime.registry(), "run-1");
+        trainer.step(2.1, 0.4, 2.5, 0.1, 0);
+        trainer.tapWeights(new float[] {0.2f, 0.2f, 0.2f, 0.2f, 0.2f});
+        trainer.accuracy("validation", 0.31);
+        trainer.throughput(420);
+        trainer.matrices(Map.of("matrix-1", 3L), Map.of("matrix-1", 0.75));
 
         replayed = replayFirstV4Session(kafka);
 
