@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs deploy/docker/DjlWarmup.java the way the image build does: the first run must unpack
- * libtorch and DJL's JNI library into ENGINE_CACHE_DIR, and a second run, as in a container with a
- * read-only root filesystem, must load the engine from there without writing to it.
+ * Runs deploy/docker/DjlWarmup.java the way the image build does. The first run must unpack
+ * libtorch and DJL's JNI library into ENGINE_CACHE_DIR. A second run stands for a container with a
+ * read-only root filesystem, so it must load the engine from there without writing to it.
  *
  * <p>Uses this module's test class path, which carries the same DJL jars as the CLI. Unpacks about
  * 430 MB into a temporary folder and takes a few seconds.
