@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,8 @@ import com.marcnuri.helm.TemplateCommand;
 /**
  * Lints the Helm chart under helm/cortexprior and renders it with Helm itself (helm-java carries
  * Helm as a native library), then checks the rendered manifests: workload kinds, persistent state,
- * GPU scheduling, the optional Prometheus Operator resources, and the pod security settings.
+ * GPU scheduling, the optional Prometheus Operator resources and dashboards, and the pod security
+ * settings.
  */
 class HelmChartTest {
 
@@ -127,6 +130,48 @@ class HelmChartTest {
         JsonNode trainerPod = find(manifests, "Deployment", "cortexprior-trainer").path("spec").path("template").path("spec");
         assertEquals("h100", trainerPod.path("nodeSelector").path("accelerator").asText());
         assertEquals(2, trainerPod.path("containers").get(0).path("resources").path("limits").path("nvidia.com/gpu").asInt());
+    }
+
+    @Test
+    void alertRulesAndDashboardsRender() throws IOException {
+        List<JsonNode> manifests = render(command -> command
+                .set("metrics.prometheusRule.enabled", true)
+                .set("metrics.grafanaDashboards.enabled", true));
+
+        JsonNode rules = find(manifests, "PrometheusRule", "cortexprior").path("spec").path("groups").get(0).path("rules");
+        List<String> alerts = new ArrayList<>();
+        rules.forEach(rule -> alerts.add(rule.path("alert").asText()));
+        assertTrue(alerts.contains("CortexpriorDeadLettersArriving"), "alerts: " + alerts);
+        assertTrue(rules.get(0).path("annotations").path("summary").asText().contains("{{ $labels.service }}"),
+                "Helm must leave the rules' own templates alone");
+
+        JsonNode dashboards = find(manifests, "ConfigMap", "cortexprior-dashboards");
+        assertEquals("1", dashboards.path("metadata").path("labels").path("grafana_dashboard").asText());
+        List<Path> sources = DashboardQueries.dashboardFiles();
+        assertEquals(sources.size(), dashboards.path("data").size(), "dashboards in the ConfigMap");
+        for (Path source : sources) {
+            String name = source.getFileName().toString();
+            JsonNode rendered = new ObjectMapper().readTree(dashboards.path("data").path(name).asText());
+            assertEquals(new ObjectMapper().readTree(source.toFile()), rendered, name + " in the ConfigMap");
+        }
+    }
+
+    @Test
+    void chartCopiesMatchSources() throws IOException {
+        // The chart can read only its own files, so it carries copies; they must not drift.
+        assertEquals(Files.readString(ProjectFiles.require("deploy/prometheus/rules/cortexprior-alerts.yml")),
+                Files.readString(chart.resolve("files/cortexprior-alerts.yml")),
+                "helm/cortexprior/files/cortexprior-alerts.yml differs from deploy/prometheus/rules: copy it again");
+
+        List<Path> sources = DashboardQueries.dashboardFiles();
+        try (Stream<Path> copies = Files.list(chart.resolve("files/dashboards"))) {
+            assertEquals(sources.stream().map(p -> p.getFileName().toString()).toList(),
+                    copies.map(p -> p.getFileName().toString()).sorted().toList(), "dashboard copies in the chart");
+        }
+        for (Path source : sources) {
+            assertEquals(Files.readString(source), Files.readString(chart.resolve("files/dashboards").resolve(source.getFileName())),
+                    "helm/cortexprior/files/dashboards/" + source.getFileName() + " differs from grafana/dashboards: copy it again");
+        }
     }
 
     @Test
