@@ -65,7 +65,7 @@ class HelmChartTest {
         assertEquals("/var/lib/cortexprior/state", env(container, "CORTEXPRIOR_STATE_DIR"));
 
         String properties = find(manifests, "ConfigMap", "cortexprior-config").path("data").path("cortexprior.properties").asText();
-        assertTrue(properties.contains("kafka.num.standby.replicas=1\n"), properties);
+        assertTrue(properties.contains("streams.num.standby.replicas=1\n"), properties);
     }
 
     @Test
@@ -109,7 +109,7 @@ class HelmChartTest {
                 .set("trainer.gpu.count", 2));
 
         String properties = find(manifests, "ConfigMap", "cortexprior-config").path("data").path("cortexprior.properties").asText();
-        assertTrue(properties.contains("kafka.num.standby.replicas=2\n"), properties);
+        assertTrue(properties.contains("streams.num.standby.replicas=2\n"), properties);
         JsonNode predictor = find(manifests, "StatefulSet", "cortexprior-predictor");
         assertEquals("predictor-service", predictor.path("spec").path("template").path("spec").path("containers").get(0).path("args").get(0).asText());
 
