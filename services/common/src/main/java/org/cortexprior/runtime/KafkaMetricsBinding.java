@@ -32,9 +32,9 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
  * <p>Kafka creates some metrics only later (per-partition lag once partitions are assigned), so the
  * binding looks for new ones every {@link #DEFAULT_REFRESH_INTERVAL} on a daemon thread of its own.
  *
- * <p>NOTE: Micrometer may log "This Gauge has been already registered" (or FunctionCounter) once
- * per binding: Kafka reports a few metrics under one name and tag set twice, and Micrometer keeps
- * the first. The exported values are unaffected.
+ * <p>NOTE: Micrometer (1.17) may log "This Gauge has been already registered" (or
+ * FunctionCounter) once per binding when it looks for new Kafka metrics. It ignores the repeated
+ * registration and keeps the meter it has. The cause was not pinned down.
  *
  * <p>Call a {@code bind} method after creating the client, and close the returned binding before
  * the client: with {@link ServiceRuntime#onShutdown(AutoCloseable)}, register the client first and
