@@ -26,10 +26,10 @@ import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 
 /**
- * Lints the Helm chart under helm/cortexprior and renders it with Helm itself (helm-java carries
- * Helm as a native library), then checks the rendered manifests: workload kinds, persistent state,
- * GPU scheduling, the optional Prometheus Operator resources and dashboards, and the pod security
- * settings.
+ * Lints the Helm chart under helm/cortexprior and renders it with Helm itself, which helm-java
+ * carries as a native library. The checks cover the rendered workload kinds, persistent state, GPU
+ * scheduling, the optional Prometheus Operator resources and dashboards, the pod security
+ * settings, and the values schema.
  */
 class HelmChartTest {
 
