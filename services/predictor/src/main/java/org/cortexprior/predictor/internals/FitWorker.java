@@ -68,6 +68,8 @@ public final class FitWorker implements Runnable, AutoCloseable {
             try {
                 runOnce();
                 lastFailure = null;
+            } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+                log.debug("[predictor] Stores not queryable yet: {}", e.getMessage());
             } catch (RuntimeException e) {
                 if (lastFailure == null || !String.valueOf(lastFailure.getMessage()).equals(e.getMessage())) {
                     log.warn("[predictor] Fit round failed; retrying in {} ms: {}", config.workerIntervalMs(), e.toString());

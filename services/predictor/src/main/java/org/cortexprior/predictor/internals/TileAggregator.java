@@ -119,7 +119,8 @@ final class TileAggregator extends RoutingProcessor {
     /** Enlarges the tile with zeros when the contribution comes from a larger image set. */
     private static TileAccumulator grow(TileAccumulator tile, GramContribution c) {
         if (c.getRows() <= tile.getRows() && c.getColumns() <= tile.getColumns()) {
-            return tile;
+            return c.getImageCount() <= tile.getImageCount() ? tile
+                    : TileAccumulator.newBuilder(tile).setImageCount(c.getImageCount()).setImageSetId(c.getImageSetId()).build();
         }
         int rows = Math.max(tile.getRows(), c.getRows());
         int columns = Math.max(tile.getColumns(), c.getColumns());
