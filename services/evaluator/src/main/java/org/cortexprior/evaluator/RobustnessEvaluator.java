@@ -44,7 +44,7 @@ public final class RobustnessEvaluator {
     /** Runs every measurement on {@code testImages}, reporting progress to {@code progress}. */
     public RobustnessResult evaluate(ImageClassifier classifier, LabeledImages testImages,
             EvaluationProgress progress) {
-        return new EvaluationRun(settings, classifier, testImages, progress).evaluate();
+        return withGradModeOff(() -> new EvaluationRun(settings, classifier, testImages, progress).evaluate());
     }
 
     /**
@@ -56,6 +56,22 @@ public final class RobustnessEvaluator {
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
         }
-        return new EvaluationRun(settings, classifier, images, EvaluationProgress.none()).attack(all, norm);
+        return withGradModeOff(() -> new EvaluationRun(settings, classifier, images, EvaluationProgress.none())
+                .attack(all, norm));
+    }
+
+    /**
+     * Runs {@code work} with libtorch's per-thread grad mode off. It starts enabled on threads other
+     * than the one that loaded the engine, where it would make plain forward passes record graphs and
+     * in-place updates of attacked images fail; gradient collectors still enable it where needed.
+     */
+    private static <T> T withGradModeOff(java.util.function.Supplier<T> work) {
+        boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try {
+            return work.get();
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(gradMode);
+        }
     }
 }

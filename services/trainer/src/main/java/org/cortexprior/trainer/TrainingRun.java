@@ -11,6 +11,7 @@ import org.cortexprior.trainer.internals.ClassificationDataReader;
 import org.cortexprior.trainer.internals.MatrixSet;
 import org.cortexprior.trainer.internals.PairSource;
 import org.cortexprior.trainer.internals.PixelSimilarity;
+import org.cortexprior.trainer.internals.RecordingStimuli;
 import org.cortexprior.trainer.internals.SimilarityMatrix;
 import org.cortexprior.trainer.internals.StimulusSet;
 import org.cortexprior.trainer.internals.StreamedMatrices;
@@ -78,6 +79,9 @@ public final class TrainingRun {
             return new MatrixSet(new StimulusSet(p.stimulusResolution()), 0);
         }
         StimulusSet stimuli;
+        if (config.stimuli() != null && RecordingStimuli.isRecording(config.stimuli())) {
+            return recordingPixelTargets(config, p);
+        }
         if (config.stimuli() != null) {
             stimuli = StimulusSet.readImages(config.stimuli(), p.stimulusResolution());
         } else {
@@ -94,6 +98,35 @@ public final class TrainingRun {
         }
         log.info("[trainer run={}] Target {} over {} stimulus images at {}x{} pixels", config.runId(),
                 config.target().cliName(), stimuli.size(), p.stimulusResolution(), p.stimulusResolution());
+        return set;
+    }
+
+    /**
+     * Builds one pixel target per session of a recording ({@code pixel/<sessionId>} or
+     * {@code pixel-threshold/<sessionId>}), each over that session's own images, as the per-session
+     * neural matrices are; pairs are then drawn within a session.
+     */
+    private static PairSource recordingPixelTargets(TrainerConfig config, TrainingParameters p) {
+        StimulusSet all = new StimulusSet(p.stimulusResolution());
+        java.util.Map<String, java.util.List<String>> sessions = RecordingStimuli.read(config.stimuli(), all);
+        MatrixSet set = new MatrixSet(all, 0);
+        String name = config.target().cliName();
+        for (java.util.Map.Entry<String, java.util.List<String>> session : sessions.entrySet()) {
+            if (session.getValue().size() < 2) {
+                continue;
+            }
+            SimilarityMatrix pixel = PixelSimilarity.centredCosine(name + "/" + session.getKey(),
+                    all.subset(session.getValue()));
+            set.put(config.target() == SimilarityTarget.PIXEL ? pixel
+                    : PixelSimilarity.thresholded(name + "/" + session.getKey(), pixel, p.pixelThreshold()));
+        }
+        if (set.eligible().isEmpty()) {
+            throw new org.cortexprior.cli.InvalidInputException("Recording " + config.stimuli()
+                    + " has no session with at least 2 stimulus images to form pairs");
+        }
+        log.info("[trainer run={}] Target {} over {} sessions of {} ({} stimulus images at {}x{} pixels)",
+                config.runId(), name, sessions.size(), config.stimuli(), all.size(), p.stimulusResolution(),
+                p.stimulusResolution());
         return set;
     }
 

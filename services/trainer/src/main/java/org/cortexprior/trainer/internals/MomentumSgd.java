@@ -41,6 +41,19 @@ public final class MomentumSgd {
 
     /** Applies one update with learning rate {@code lr} from the accumulated gradients, then zeroes them. */
     public void step(double lr) {
+        // libtorch's grad mode is per thread and starts enabled on threads other than the one that
+        // loaded the engine; an in-place update of a parameter with grad mode on fails, so the
+        // update runs with it off whichever thread calls.
+        boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try {
+            applyUpdate(lr);
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    private void applyUpdate(double lr) {
         for (int i = 0; i < parameters.size(); i++) {
             NDArray weight = parameters.get(i).getArray();
             try (NDArray grad = weight.getGradient()) {

@@ -55,6 +55,19 @@ public final class StimulusSet {
         return images.containsKey(imageId);
     }
 
+    /** Returns a new set holding the given images of this one, sharing their planes. */
+    public StimulusSet subset(List<String> imageIds) {
+        StimulusSet subset = new StimulusSet(resolution);
+        for (String id : imageIds) {
+            byte[] plane = images.get(id);
+            if (plane == null) {
+                throw new IllegalArgumentException("stimulus " + id + " is not in this set");
+            }
+            subset.images.put(id, plane);
+        }
+        return subset;
+    }
+
     /** Adds or replaces an image given as a grayscale plane of any size (centre-cropped, resized). */
     public void put(String imageId, byte[] gray, int width, int height) {
         images.put(imageId, Grayscale.squareResize(gray, width, height, resolution));
@@ -138,7 +151,7 @@ public final class StimulusSet {
         put(id, Grayscale.of(image), image.getWidth(), image.getHeight());
     }
 
-    private static boolean isImage(String name) {
+    static boolean isImage(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
         return lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png")
                 || lower.endsWith(".bmp") || lower.endsWith(".gif");
