@@ -263,6 +263,74 @@ public final class SimulatedLab {
     }
 
     /**
+     * Writes the sessions in the neuralpredictors / Sensorium "static" layout, one folder per
+     * session named {@code static9000<n>-1-1-Simulated}, so the demo replays them through the same
+     * reader as real recordings. Per trial: {@code data/images/<t>.npy} (1 x size x size, uint8),
+     * {@code data/responses/<t>.npy} (float32 spike counts), {@code data/behavior/<t>.npy} (pupil
+     * size, its change, running speed) and {@code data/pupil_center/<t>.npy}; per session:
+     * {@code meta/trials/tiers.npy}, {@code meta/trials/frame_image_id.npy},
+     * {@code meta/neurons/unit_ids.npy} and {@code meta/neurons/area.npy}.
+     *
+     * <p>Tiers are assigned per image (80% train, 10% validation, 10% test), so every repeat of an
+     * image shares its tier. NOTE: behaviour and pupil position are random and do not modulate the
+     * simulated rates; they exercise the readers and the predictor's modulator, not its accuracy.
+     *
+     * @return the folder that holds the session folders
+     */
+    public Path writeSensoriumRecording(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Random random = new Random(config.seed() + 1);
+        int size = config.imageSize();
+        for (int s = 0; s < sessions.size(); s++) {
+            Session session = sessions.get(s);
+            Path root = dir.resolve(String.format("static9000%d-1-1-Simulated", s + 1));
+            Path images = Files.createDirectories(root.resolve("data/images"));
+            Path responses = Files.createDirectories(root.resolve("data/responses"));
+            Path behaviour = Files.createDirectories(root.resolve("data/behavior"));
+            Path pupil = Files.createDirectories(root.resolve("data/pupil_center"));
+            Path trials = Files.createDirectories(root.resolve("meta/trials"));
+            Path neurons = Files.createDirectories(root.resolve("meta/neurons"));
+
+            int trialCount = session.trialImages().length;
+            String[] tiers = new String[trialCount];
+            long[] frameIds = new long[trialCount];
+            for (int t = 0; t < trialCount; t++) {
+                int image = session.trialImages()[t];
+                frameIds[t] = image;
+                tiers[t] = tierOf(image);
+                org.cortexprior.recordings.Npy.writeUint8(images.resolve(t + ".npy"), new long[] {1, size, size},
+                        this.images[image]);
+                org.cortexprior.recordings.Npy.writeFloat32(responses.resolve(t + ".npy"),
+                        new long[] {session.trialResponses()[t].length}, session.trialResponses()[t]);
+                float pupilSize = (float) (40 + 5 * random.nextGaussian());
+                float[] state = {pupilSize, (float) random.nextGaussian(), (float) Math.abs(10 * random.nextGaussian())};
+                org.cortexprior.recordings.Npy.writeFloat32(behaviour.resolve(t + ".npy"), new long[] {3}, state);
+                float[] centre = {(float) (160 + 3 * random.nextGaussian()), (float) (120 + 3 * random.nextGaussian())};
+                org.cortexprior.recordings.Npy.writeFloat32(pupil.resolve(t + ".npy"), new long[] {2}, centre);
+            }
+            org.cortexprior.recordings.Npy.writeStrings(trials.resolve("tiers.npy"), tiers);
+            org.cortexprior.recordings.Npy.writeInt64(trials.resolve("frame_image_id.npy"), new long[] {trialCount}, frameIds);
+
+            int neuronCount = session.trueRates().length;
+            long[] unitIds = new long[neuronCount];
+            String[] areas = new String[neuronCount];
+            for (int n = 0; n < neuronCount; n++) {
+                unitIds[n] = n + 1;
+                areas[n] = "V1";
+            }
+            org.cortexprior.recordings.Npy.writeInt64(neurons.resolve("unit_ids.npy"), new long[] {neuronCount}, unitIds);
+            org.cortexprior.recordings.Npy.writeStrings(neurons.resolve("area.npy"), areas);
+        }
+        return dir;
+    }
+
+    /** Returns the tier of an image: a fixed 80/10/10 split by image index. */
+    static String tierOf(int image) {
+        int bucket = Math.floorMod(image * 7919, 10);
+        return bucket == 0 ? "test" : bucket == 1 ? "validation" : "train";
+    }
+
+    /**
      * Writes the classification task in the CIFAR-10 binary layout: {@code data_batch_1.bin} to
      * {@code data_batch_5.bin} with {@code trainCount / 5} records each, {@code test_batch.bin}, and
      * {@code batches.meta.txt} with the class names. Each record is one label byte and 3,072 pixel
