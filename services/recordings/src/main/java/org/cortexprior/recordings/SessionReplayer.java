@@ -146,7 +146,9 @@ public final class SessionReplayer implements AutoCloseable {
         long bytes = 0;
         long batchesSent = 0;
 
-        try (Producer<String, byte[]> producer = new KafkaProducer<>(props)) {
+        try (Producer<String, byte[]> producer = new KafkaProducer<>(props);
+             org.cortexprior.runtime.KafkaMetricsBinding ignored =
+                     org.cortexprior.runtime.KafkaMetricsBinding.bind(registry, producer)) {
             producer.initTransactions();
             try {
                 long firstBatch = 0;
@@ -155,14 +157,14 @@ public final class SessionReplayer implements AutoCloseable {
                     long now = System.currentTimeMillis();
                     bytes += send(producer, Topics.SESSIONS, sessionId,
                             announcements.serialize(Topics.SESSIONS, SessionRecords.announcement(session, source, now)));
-                    // NOTE: images are decoded one at a time on this thread, which caps replay throughput on
-                    // JPEG recordings (about 0.3 of Kafka's ProducerPerformance on 2 cores); decoding ahead
-                    // on a worker pool would lift it.
-                    for (int i = 0; i < session.imageCount(); i++) {
-                        Stimulus stimulus = session.stimulus(i);
-                        bytes += send(producer, Topics.STIMULI, stimulus.imageId(),
-                                stimuli.serialize(Topics.STIMULI, SessionRecords.stimulusImage(stimulus)));
-                        images++;
+                    // Images are decoded and encoded ahead on a worker pool (decoding JPEG dominates replay
+                    // of image recordings) and sent in recording order from this thread.
+                    try (StimulusPrefetch prefetch = new StimulusPrefetch(session, stimuli)) {
+                        for (int i = 0; i < session.imageCount(); i++) {
+                            StimulusPrefetch.Encoded encoded = prefetch.next();
+                            bytes += send(producer, Topics.STIMULI, encoded.imageId(), encoded.value());
+                            images++;
+                        }
                     }
                     imageCounter.increment(images);
                     if (paced) {
