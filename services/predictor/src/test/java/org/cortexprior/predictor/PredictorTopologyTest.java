@@ -8,10 +8,14 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -38,6 +42,8 @@ import org.cortexprior.serde.AvroSerde;
 import org.cortexprior.serde.CortexSerdes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PredictorTopologyTest {
 
@@ -67,33 +73,37 @@ class PredictorTopologyTest {
         return new TopologyTestDriver(PredictorTopology.build(config, metrics), props);
     }
 
-    @Test
-    void streamedMatrixEqualsBatch() {
+    /**
+     * Feeds the same three sessions in several arrival orders and checks the streamed matrices
+     * against the batch computation. The fit worker runs after every record, so sessions are fitted
+     * while the union image set is still growing and before their stimuli or last batches arrive.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"announced-first", "session-by-session", "stimuli-last", "random-1", "random-2"})
+    void matrixEqualsBatchInAnyArrivalOrder(String order) {
         PredictorConfig config = config();
         PredictorMetrics metrics = PredictorMetrics.standalone();
         SyntheticSessions data = new SyntheticSessions(11, new int[] {20, 15, 13}, new int[] {9, 6, 12}, 10);
         try (TopologyTestDriver driver = driver(config, metrics)) {
             Inputs in = new Inputs(driver, config);
-            for (var stimulus : data.stimuli) {
-                in.stimuli.pipeInput(stimulus.getImageId(), CortexSerdes.stimulusImage().serialize(Topics.STIMULI, stimulus));
-            }
-            for (var a : data.announcements) {
-                in.sessions.pipeInput(a.getSessionId(), CortexSerdes.sessionAnnouncement().serialize(Topics.SESSIONS, a));
-            }
             FitWorker worker = in.worker(config, metrics);
             int published = 0;
-            for (TrialBatch batch : data.shuffledBatches(3)) {
-                in.trials.pipeInput(batch.getSessionId(), CortexSerdes.trialBatch().serialize(Topics.TRIALS, batch));
+            for (Arrival arrival : arrivals(data, order)) {
+                in.pipe(arrival);
                 published += worker.runOnce();
             }
             published += worker.runOnce();
-            assertTrue(published > data.announcements.size(), "intermediate refits and final fits were published");
+            // With the stimuli last, the worker cannot fit before every trial has arrived.
+            int sessions = data.announcements.size();
+            assertTrue(order.equals("stimuli-last") ? published == sessions : published > sessions,
+                    "intermediate refits and final fits were published: " + published);
             // A worker that restarted re-publishes every generation; the aggregation must ignore the copies.
             FitWorker restarted = in.worker(config, metrics);
             restarted.runOnce();
 
             Map<String, SimilarityTile> latest = in.latestTiles();
-            List<String> union = data.union();
+            List<String> union = in.union();
+            assertEquals(new HashSet<>(data.union()), new HashSet<>(union), "union image set");
             double[] neural = BatchReference.assemble(latest, "neural", union.size());
             double[] raw = BatchReference.assemble(latest, "raw", union.size());
             double neuralDiff = BatchReference.maxAbsDiff(neural, BatchReference.neural(data, union, INPUT, SEED));
@@ -107,6 +117,68 @@ class PredictorTopologyTest {
             assertEquals(48 - 5 * TILE, corner.getColumns());
             assertTrue(new PredictorStores(driver::getKeyValueStore).applied("neural", "synthetic/1/1").getGeneration() > 0);
         }
+    }
+
+    /** One input record. */
+    private record Arrival(String topic, String key, byte[] value) {
+    }
+
+    /**
+     * Returns the records of {@code data} in a named order. Every order announces a session before
+     * its first trial batch, because batches of an unknown session go to the dead-letter topic.
+     */
+    private static List<Arrival> arrivals(SyntheticSessions data, String order) {
+        List<Arrival> stimuli = new ArrayList<>();
+        for (var stimulus : data.stimuli) {
+            stimuli.add(new Arrival(Topics.STIMULI, stimulus.getImageId(),
+                    CortexSerdes.stimulusImage().serialize(Topics.STIMULI, stimulus)));
+        }
+        Map<String, Arrival> announcements = new LinkedHashMap<>();
+        for (var a : data.announcements) {
+            announcements.put(a.getSessionId(), new Arrival(Topics.SESSIONS, a.getSessionId(),
+                    CortexSerdes.sessionAnnouncement().serialize(Topics.SESSIONS, a)));
+        }
+        List<Arrival> result = new ArrayList<>();
+        switch (order) {
+            case "announced-first" -> {
+                result.addAll(stimuli);
+                result.addAll(announcements.values());
+                data.shuffledBatches(3).forEach(b -> result.add(batch(b)));
+            }
+            case "session-by-session" -> {
+                // Each session is fitted completely before the next one grows the union.
+                result.addAll(stimuli);
+                for (var a : data.announcements) {
+                    result.add(announcements.get(a.getSessionId()));
+                    data.batchesOf(a.getSessionId()).forEach(b -> result.add(batch(b)));
+                }
+            }
+            case "stimuli-last" -> {
+                // The last batch of each session comes first, so later batches arrive after the session ended.
+                result.addAll(announcements.values());
+                List<TrialBatch> batches = new ArrayList<>(data.batches);
+                Collections.reverse(batches);
+                batches.forEach(b -> result.add(batch(b)));
+                result.addAll(stimuli);
+            }
+            default -> {
+                List<Arrival> shuffled = new ArrayList<>(stimuli);
+                data.batches.forEach(b -> shuffled.add(batch(b)));
+                Collections.shuffle(shuffled, new Random(order.hashCode()));
+                for (Arrival arrival : shuffled) {
+                    Arrival announcement = announcements.remove(arrival.key());
+                    if (arrival.topic().equals(Topics.TRIALS) && announcement != null) {
+                        result.add(announcement);
+                    }
+                    result.add(arrival);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static Arrival batch(TrialBatch batch) {
+        return new Arrival(Topics.TRIALS, batch.getSessionId(), encode(batch));
     }
 
     @Test
@@ -182,6 +254,20 @@ class PredictorTopologyTest {
             predictions = driver.createInputTopic(config.predictionsTopic(), keys, values);
             similarity = driver.createOutputTopic(Topics.SIMILARITY, new StringDeserializer(), new ByteArrayDeserializer());
             deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS, new StringDeserializer(), new ByteArrayDeserializer());
+        }
+
+        void pipe(Arrival arrival) {
+            TestInputTopic<String, byte[]> topic = switch (arrival.topic()) {
+                case Topics.SESSIONS -> sessions;
+                case Topics.STIMULI -> stimuli;
+                default -> trials;
+            };
+            topic.pipeInput(arrival.key(), arrival.value());
+        }
+
+        /** Returns the union image set as stored in the image-sets store. */
+        List<String> union() {
+            return List.copyOf(new PredictorStores(driver::getKeyValueStore).imageSet("union").getImageIds());
         }
 
         FitWorker worker(PredictorConfig config, PredictorMetrics metrics) {

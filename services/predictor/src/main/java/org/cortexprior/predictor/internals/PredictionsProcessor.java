@@ -104,6 +104,9 @@ final class PredictionsProcessor extends RoutingProcessor {
                 : assemble(previous, images, neurons, tileSize);
         double[] newDiagonal = GramMath.diagonal(newValues, images, neurons);
         double[] oldDiagonal = GramMath.diagonal(oldValues, images, neurons);
+        // Tiles beyond the previous generation's image set never received its contribution, so
+        // their diagonals must get the full new values rather than (new - old).
+        int previousTiles = previous.isEmpty() ? 0 : GramMath.tileCount(previous.get(0).getImageCount(), tileSize);
         long createdAt = first.getCreatedAtMs() > 0 ? first.getCreatedAtMs() : System.currentTimeMillis();
 
         // One product [new | old] [new | -old]^T gives new·new^T - old·old^T in a single pass.
@@ -125,13 +128,14 @@ final class PredictionsProcessor extends RoutingProcessor {
             GramMath.forEachTile(l, r, images, tileSize, (row, column, rows, columns, block) -> {
                 double[] rowDiagonal = new double[rows];
                 double[] columnDiagonal = new double[columns];
+                boolean tileHasPrevious = column < previousTiles;
                 for (int i = 0; i < rows; i++) {
                     int image = row * tileSize + i;
-                    rowDiagonal[i] = newDiagonal[image] - oldDiagonal[image];
+                    rowDiagonal[i] = newDiagonal[image] - (tileHasPrevious ? oldDiagonal[image] : 0.0);
                 }
                 for (int j = 0; j < columns; j++) {
                     int image = column * tileSize + j;
-                    columnDiagonal[j] = newDiagonal[image] - oldDiagonal[image];
+                    columnDiagonal[j] = newDiagonal[image] - (tileHasPrevious ? oldDiagonal[image] : 0.0);
                 }
                 GramContribution contribution = GramContribution.newBuilder()
                         .setMatrixId(first.getMatrixId()).setImageSetId(first.getImageSetId()).setImageCount(images)

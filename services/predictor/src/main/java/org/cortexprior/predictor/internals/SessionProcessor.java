@@ -162,11 +162,13 @@ final class SessionProcessor extends RoutingProcessor {
             next.setEnded(true);
         }
         long newTrials = next.getBufferedTrials() - progress.getTrialsAtLastRequest();
-        if (newTrials >= config.refitTrials() || (batch.getLastBatch() && newTrials > 0)
-                || (batch.getLastBatch() && progress.getRequestedEpoch() == 0)) {
+        // Once the session has ended, every late batch requests a refit, because batches may arrive after
+        // the one marked last, and the final fit must include them.
+        boolean ended = next.getEnded();
+        if (newTrials >= config.refitTrials() || (ended && newTrials > 0) || (ended && progress.getRequestedEpoch() == 0)) {
             next.setRequestedEpoch(progress.getRequestedEpoch() + 1).setTrialsAtLastRequest(next.getBufferedTrials());
             log.info("[predictor session={}] Requested fit epoch {} with {} trials buffered ({})", sessionId,
-                    next.getRequestedEpoch(), next.getBufferedTrials(), batch.getLastBatch() ? "session ended" : "refit interval reached");
+                    next.getRequestedEpoch(), next.getBufferedTrials(), ended ? "session ended" : "refit interval reached");
         }
         progressStore.put(sessionId, progressSerde.serialize(null, next.build()));
         metrics.trialsBuffered(sessionId, next.getBufferedTrials());
