@@ -71,6 +71,8 @@ public final class DemoCommand implements CliCommand {
 
     private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
 
+    private KafkaSettings kafkaSettings;
+
     @Option(names = "--recording", paramLabel = "PATH",
             description = "Recorded sessions in a layout 'inspect' reads (V4 folder, Sensorium static, generic). Default: a simulated recording.")
     Path recording;
@@ -153,6 +155,7 @@ public final class DemoCommand implements CliCommand {
             System.out.println("demo: local Kafka broker on " + bootstrap + " (data in " + brokerDir + ")");
         }
         KafkaSettings kafka = KafkaSettings.of(bootstrap);
+        kafkaSettings = kafka;
 
         ServiceRuntime replayRuntime = ServiceRuntime.start("replay", serviceConfig(bootstrap, 0));
         ServiceRuntime predictorRuntime = ServiceRuntime.start("predictor", serviceConfig(bootstrap, 1));
@@ -170,9 +173,10 @@ public final class DemoCommand implements CliCommand {
             List<RecordedSession> selected = opened.select(sessions);
             replay(selected, kafka, replayRuntime, recordingPath);
             awaitMatrices(predictor, selected);
+            Map<String, String> checks = simulated ? compareWithTruth(lab, kafka) : Map.of();
 
             ExperimentResults results = runExperiment(variants, chosenProfile, imagesPath, recordingPath, kafka,
-                    trainerRuntime, selected, simulated);
+                    trainerRuntime, selected, simulated, checks);
             ReportFiles files = ReportWriter.write(results, out);
             printSummary(results, files, started);
         } finally {
@@ -231,11 +235,34 @@ public final class DemoCommand implements CliCommand {
                 bar.stepBy(1);
             }
         }
+        awaitVisible(selected);
+    }
+
+    /**
+     * Waits until every session's matrix is visible to read_committed consumers. The predictor
+     * reports completion from its state stores, which run ahead of its last transaction commit by
+     * up to one commit interval.
+     */
+    private void awaitVisible(List<RecordedSession> selected) throws InterruptedException {
+        List<String> expected = selected.stream().map(s -> PredictorService.perSessionMatrix(s.sessionId())).toList();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            List<String> found = SimilarityMatrixReader.read(kafkaSettings, Duration.ofSeconds(30)).matrixIds();
+            if (found.containsAll(expected)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ServiceUnavailableException("the similarity topic shows matrices " + found
+                        + " after the predictor reported completion, but not all of " + expected);
+            }
+            Thread.sleep(500);
+        }
     }
 
     private ExperimentResults runExperiment(List<String> variants, Profile chosenProfile, Path imagesPath,
                                             Path recordingPath, KafkaSettings kafka, ServiceRuntime trainerRuntime,
-                                            List<RecordedSession> selected, boolean simulated) throws Exception {
+                                            List<RecordedSession> selected, boolean simulated,
+                                            Map<String, String> checks) throws Exception {
         EvaluationSettings settings = EvaluationSettings.smoke().toBuilder()
                 .attackImages(attackImages)
                 .noiseImages(0)
@@ -267,6 +294,7 @@ public final class DemoCommand implements CliCommand {
         configuration.put("neural matrices", "neural/<session> for each session (each session's own images)");
         configuration.put("predictor model", predictorModel);
         configuration.put("evaluation", settings.toString());
+        configuration.putAll(checks);
         List<DataSource> provenance = List.of(
                 DataSource.of("recording", recordingPath, selected.size() + " sessions"),
                 DataSource.of("classification images", imagesPath, test.source()));
@@ -274,6 +302,42 @@ public final class DemoCommand implements CliCommand {
         ExperimentRunner runner = new ExperimentRunner(variants, seedList, settings, trainer);
         return runner.run(simulated ? "cortexprior demo on SIMULATED data" : "cortexprior demo", configuration,
                 provenance, test, neural, new BarProgress("demo: evaluate "));
+    }
+
+    /**
+     * Compares each simulated session's streamed matrix with the similarity of the model neurons'
+     * noise-free rates, which only a simulation knows, and the same for the raw-response matrix.
+     * Returns the correlations for the report and prints them.
+     */
+    private Map<String, String> compareWithTruth(SimulatedLab lab, KafkaSettings kafka) {
+        SimilarityMatrixReader matrices = SimilarityMatrixReader.read(kafka, Duration.ofSeconds(60));
+        Map<String, String> checks = new LinkedHashMap<>();
+        for (int s = 0; s < lab.sessions().size(); s++) {
+            SimulatedLab.Session session = lab.sessions().get(s);
+            String sessionId = String.format("9000%d/1/1", s + 1);
+            String matrixId = PredictorService.perSessionMatrix(sessionId);
+            List<String> ids = matrices.imageIds(matrixId);
+            ExperimentResults.SimilarityMatrix streamed = matrices.matrix(matrixId, "");
+            if (streamed == null || ids.isEmpty()) {
+                System.out.println("demo: " + session.name() + ": matrix " + matrixId + " was not found on "
+                        + "the similarity topic (" + (streamed == null ? "no tiles" : "no image set") + "); "
+                        + "matrices found: " + matrices.matrixIds());
+                continue;
+            }
+            int[] local = new int[ids.size()];
+            for (int i = 0; i < ids.size(); i++) {
+                int image = Integer.parseInt(ids.get(i).substring(ids.get(i).lastIndexOf('/') + 1));
+                local[i] = java.util.Arrays.binarySearch(session.imageIndices(), image);
+            }
+            double r = SimilarityChecks.correlateWithTruth(streamed, session.trueRates(), local);
+            double single = SimilarityChecks.singleTrialCorrelation(session);
+            String value = String.format(Locale.ROOT, "%.3f (single trials: %.3f)", r, single);
+            checks.put("similarity vs noise-free truth, " + session.name() + " (Pearson r)", value);
+            System.out.println("demo: " + session.name() + ": the streamed denoised similarity correlates r = "
+                    + String.format(Locale.ROOT, "%.3f", r) + " with the similarity of the model neurons' noise-free "
+                    + "rates; single-trial similarity reaches r = " + String.format(Locale.ROOT, "%.3f", single));
+        }
+        return checks;
     }
 
     private void printSimulationNotice() {
