@@ -306,7 +306,7 @@ public final class DemoCommand implements CliCommand {
 
     /**
      * Compares each simulated session's streamed matrix with the similarity of the model neurons'
-     * noise-free rates, which only a simulation knows, and the same for the raw-response matrix.
+     * noise-free rates, which only a simulation has, next to the similarity of single trials.
      * Returns the correlations for the report and prints them.
      */
     private Map<String, String> compareWithTruth(SimulatedLab lab, KafkaSettings kafka) {

@@ -275,7 +275,7 @@ public final class SimulatedLab {
      * image shares its tier. NOTE: behaviour and pupil position are random and do not modulate the
      * simulated rates; they exercise the readers and the predictor's modulator, not its accuracy.
      *
-     * @return the folder that holds the session folders
+     * @return the folder that contains the session folders
      */
     public Path writeSensoriumRecording(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -327,7 +327,13 @@ public final class SimulatedLab {
     /** Returns the tier of an image: a fixed 80/10/10 split by image index. */
     static String tierOf(int image) {
         int bucket = Math.floorMod(image * 7919, 10);
-        return bucket == 0 ? "test" : bucket == 1 ? "validation" : "train";
+        if (bucket == 0) {
+            return "test";
+        }
+        if (bucket == 1) {
+            return "validation";
+        }
+        return "train";
     }
 
     /**
