@@ -1,6 +1,5 @@
 package org.cortexprior.trainer.internals;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,10 +7,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,11 +23,11 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.cortexprior.avro.ImageSet;
 import org.cortexprior.avro.SimilarityTile;
 import org.cortexprior.avro.StimulusImage;
-import org.cortexprior.kafka.DeadLetters;
+import org.cortexprior.kafka.DeadLetterRouter;
 import org.cortexprior.kafka.KafkaSettings;
 import org.cortexprior.kafka.Topics;
+import org.cortexprior.serde.AvroSerde;
 import org.cortexprior.serde.CortexSerdes;
-import org.cortexprior.serde.RecordDecodingException;
 import org.cortexprior.trainer.SimilarityTarget;
 import org.cortexprior.trainer.TrainerConfig;
 import org.slf4j.Logger;
@@ -41,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * queues decoded records. The training thread applies the queue in {@link #refresh()} between
  * steps, so a step never sees a half-applied update. Tiles of matrices not in
  * {@link TrainerConfig#matrixIds()} are ignored; tiles that arrive before their image set wait for
- * it. Records that cannot be decoded or do not fit their matrix go to the dead-letter topic with
- * the reason.
+ * it. Records that cannot be decoded, stimulus images with inconsistent dimensions and tiles that
+ * do not fit their matrix go to the dead-letter topic with the reason, counted by the
+ * {@code dead.letters} meter (application {@code trainer}). Tombstones (null values) are skipped:
+ * a deleted tile or image stays as last received.
  */
 public final class StreamedMatrices extends MatrixSet {
 
@@ -50,15 +53,22 @@ public final class StreamedMatrices extends MatrixSet {
     private static final String APPLICATION = "trainer";
 
     private final TrainerConfig config;
-    private final ConcurrentLinkedQueue<Object> pending = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Received<?>> pending = new ConcurrentLinkedQueue<>();
     private final Map<String, ImageSet> imageSets = new HashMap<>();
     private final Map<String, SimilarityMatrix> sources = new LinkedHashMap<>();
-    private final List<SimilarityTile> waiting = new ArrayList<>();
+    private final List<Received<SimilarityTile>> waiting = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong tombstones = new AtomicLong();
     private final KafkaConsumer<String, byte[]> consumer;
     private final Producer<String, byte[]> deadLetters;
+    /** Shared by the consumer thread and the training thread; guarded by its own monitor. */
+    private final DeadLetterRouter router;
     private final Thread thread;
+
+    /** A decoded record with the consumed record it came from, kept for dead-lettering. */
+    private record Received<T>(T value, ConsumerRecord<String, byte[]> source) {
+    }
 
     private StreamedMatrices(TrainerConfig config, int resolution) {
         super(new StimulusSet(resolution), config.minCoverage());
@@ -66,6 +76,7 @@ public final class StreamedMatrices extends MatrixSet {
         KafkaSettings kafka = config.kafka();
         this.consumer = new KafkaConsumer<>(kafka.consumer(null));
         this.deadLetters = new KafkaProducer<>(kafka.producer(null));
+        this.router = new DeadLetterRouter(APPLICATION, deadLetters, config.meterRegistry());
         this.thread = new Thread(this::consume, "trainer-similarity-consumer");
         this.thread.setDaemon(true);
     }
@@ -131,27 +142,46 @@ public final class StreamedMatrices extends MatrixSet {
     }
 
     private void decode(ConsumerRecord<String, byte[]> record) {
-        try {
-            switch (record.topic()) {
-                case Topics.IMAGE_SETS -> pending.add(CortexSerdes.imageSet().decode(record.topic(), record.value()));
-                case Topics.STIMULI -> pending.add(CortexSerdes.stimulusImage().decode(record.topic(), record.value()));
-                default -> {
-                    SimilarityTile tile = CortexSerdes.similarityTile().decode(record.topic(), record.value());
-                    if (wanted(tile.getMatrixId().toString())) {
-                        pending.add(tile);
-                    }
-                }
-            }
-        } catch (RecordDecodingException e) {
-            reject(record, e.reason().code(), e.getMessage());
+        if (record.value() == null) {
+            long count = tombstones.incrementAndGet();
+            log.info("[trainer run={}] Skipped tombstone {}-{}@{} (key {}); {} skipped so far", config.runId(),
+                    record.topic(), record.partition(), record.offset(), record.key(), count);
+            return;
+        }
+        Object value = switch (record.topic()) {
+            case Topics.IMAGE_SETS -> decodeOrRoute(record, CortexSerdes.imageSet());
+            case Topics.STIMULI -> decodeOrRoute(record, CortexSerdes.stimulusImage());
+            default -> decodeOrRoute(record, CortexSerdes.similarityTile());
+        };
+        if (value instanceof SimilarityTile tile && !wanted(tile.getMatrixId().toString())) {
+            return;
+        }
+        if (value != null) {
+            pending.add(new Received<>(value, record));
         }
     }
 
-    private void reject(ConsumerRecord<String, byte[]> record, String reason, String error) {
+    /** Decodes a record's value, or routes the record to the dead-letter topic and returns null. */
+    private <T extends SpecificRecordBase> T decodeOrRoute(ConsumerRecord<String, byte[]> record, AvroSerde<T> serde) {
+        Optional<T> value;
+        synchronized (router) {
+            value = router.decode(record, serde);
+        }
+        if (value.isEmpty()) {
+            rejected.incrementAndGet();
+            return null;
+        }
+        return value.get();
+    }
+
+    /** Routes a decoded record that cannot be used to the dead-letter topic with reason {@code invalid-values}. */
+    private void reject(ConsumerRecord<String, byte[]> record, String error) {
         long count = rejected.incrementAndGet();
-        log.warn("[trainer run={}] Rejected record {}-{}@{} ({}): {}; {} rejected so far, sent to {}", config.runId(),
-                record.topic(), record.partition(), record.offset(), reason, error, count, Topics.DEAD_LETTERS);
-        DeadLetters.send(deadLetters, DeadLetters.of(APPLICATION, record, reason, error));
+        log.warn("[trainer run={}] Rejected record {}-{}@{}: {}; {} rejected so far", config.runId(), record.topic(),
+                record.partition(), record.offset(), error, count);
+        synchronized (router) {
+            router.route(record, "invalid-values", error);
+        }
     }
 
     private boolean wanted(String matrixId) {
@@ -165,37 +195,38 @@ public final class StreamedMatrices extends MatrixSet {
 
     @Override
     public boolean refresh() {
-        boolean changed = false;
-        Object next;
-        List<String> touched = new ArrayList<>();
+        Received<?> next;
         while ((next = pending.poll()) != null) {
-            if (next instanceof ImageSet set) {
+            if (next.value() instanceof ImageSet set) {
                 imageSets.put(set.getImageSetId().toString(), set);
-            } else if (next instanceof StimulusImage image) {
+            } else if (next.value() instanceof StimulusImage image) {
                 try {
                     stimuli().put(image);
                 } catch (IllegalArgumentException e) {
-                    rejected.incrementAndGet();
-                    log.warn("[trainer run={}] Ignored stimulus image: {}", config.runId(), e.getMessage());
+                    reject(next.source(), e.getMessage());
                 }
-            } else if (next instanceof SimilarityTile tile) {
-                waiting.add(tile);
+            } else if (next.value() instanceof SimilarityTile tile) {
+                waiting.add(new Received<>(tile, next.source()));
             }
         }
-        List<SimilarityTile> still = new ArrayList<>();
-        for (SimilarityTile tile : waiting) {
-            ImageSet set = imageSets.get(tile.getImageSetId().toString());
+
+        boolean changed = false;
+        List<String> touched = new ArrayList<>();
+        List<Received<SimilarityTile>> still = new ArrayList<>();
+        for (Received<SimilarityTile> tile : waiting) {
+            ImageSet set = imageSets.get(tile.value().getImageSetId().toString());
             if (set == null) {
                 still.add(tile);
                 continue;
             }
             if (apply(tile, set)) {
-                touched.add(tile.getMatrixId().toString());
+                touched.add(tile.value().getMatrixId().toString());
                 changed = true;
             }
         }
         waiting.clear();
         waiting.addAll(still);
+
         for (String id : touched.stream().distinct().toList()) {
             SimilarityMatrix source = sources.get(id);
             put(config.target() == SimilarityTarget.SHUFFLED ? source.shuffled(id, config.seed()) : source);
@@ -203,36 +234,52 @@ public final class StreamedMatrices extends MatrixSet {
         return changed;
     }
 
-    private boolean apply(SimilarityTile tile, ImageSet set) {
+    /** Writes a tile into its matrix; routes it to the dead-letter topic and returns false when it does not fit. */
+    private boolean apply(Received<SimilarityTile> received, ImageSet set) {
+        SimilarityTile tile = received.value();
         String id = tile.getMatrixId().toString();
         List<String> ids = set.getImageIds().stream().map(CharSequence::toString).toList();
+        String problem = geometryProblem(tile, ids.size());
+        if (problem != null) {
+            reject(received.source(), "SimilarityTile " + Topics.tileKey(id, tile.getTileRow(), tile.getTileColumn())
+                    + " of image set " + set.getImageSetId() + ": " + problem);
+            return false;
+        }
+
         SimilarityMatrix matrix = sources.get(id);
         if (matrix == null || !matrix.imageIds().equals(ids)) {
             matrix = new SimilarityMatrix(id, ids);
             sources.put(id, matrix);
         }
-        ByteBuffer bytes = tile.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[tile.getRows() * tile.getColumns()];
+        tile.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        matrix.applyTile(tile.getTileRow(), tile.getTileColumn(), tile.getTileSize(), tile.getRows(),
+                tile.getColumns(), values, tile.getVersion());
+        return true;
+    }
+
+    /** Returns what makes a tile unusable for an image set of {@code imageCount} images, or null when it fits. */
+    static String geometryProblem(SimilarityTile tile, int imageCount) {
         int rows = tile.getRows();
         int columns = tile.getColumns();
-        if (bytes.remaining() != rows * columns * 4 || tile.getImageCount() != ids.size()) {
-            rejected.incrementAndGet();
-            log.warn("[trainer run={}] Ignored tile {}: {} value bytes for {}x{}, image count {} vs image set {} of {}",
-                    config.runId(), Topics.tileKey(id, tile.getTileRow(), tile.getTileColumn()), bytes.remaining(),
-                    rows, columns, tile.getImageCount(), set.getImageSetId(), ids.size());
-            return false;
+        int size = tile.getTileSize();
+        if (tile.getImageCount() != imageCount) {
+            return "imageCount " + tile.getImageCount() + " differs from the image set's " + imageCount + " images";
         }
-        float[] values = new float[rows * columns];
-        bytes.asFloatBuffer().get(values);
-        try {
-            matrix.applyTile(tile.getTileRow(), tile.getTileColumn(), tile.getTileSize(), rows, columns, values,
-                    tile.getVersion());
-            return true;
-        } catch (IllegalArgumentException e) {
-            rejected.incrementAndGet();
-            log.warn("[trainer run={}] Ignored tile {}: {}", config.runId(),
-                    Topics.tileKey(id, tile.getTileRow(), tile.getTileColumn()), e.getMessage());
-            return false;
+        if (size <= 0 || rows < 0 || columns < 0 || rows > size || columns > size) {
+            return "rows " + rows + " and columns " + columns + " do not fit tileSize " + size;
         }
+        if (tile.getTileRow() < 0 || tile.getTileColumn() < 0
+                || (long) tile.getTileRow() * size + rows > imageCount
+                || (long) tile.getTileColumn() * size + columns > imageCount) {
+            return "tile (" + tile.getTileRow() + ", " + tile.getTileColumn() + ") of " + rows + "x" + columns
+                    + " at tileSize " + size + " lies outside " + imageCount + " images";
+        }
+        if (tile.getValues().remaining() != (long) rows * columns * 4) {
+            return "values has " + tile.getValues().remaining() + " bytes, expected " + ((long) rows * columns * 4)
+                    + " (float32 " + rows + "x" + columns + ")";
+        }
+        return null;
     }
 
     /** Returns the number of records rejected so far. */
