@@ -16,6 +16,7 @@ import org.cortexprior.trainer.internals.SimilarityMatrix;
 import org.cortexprior.trainer.internals.StimulusSet;
 import org.cortexprior.trainer.internals.StreamedMatrices;
 import org.cortexprior.trainer.internals.TrainerLoop;
+import org.cortexprior.trainer.internals.TrainingStep;
 import org.cortexprior.trainer.internals.TrainerMetrics;
 import org.cortexprior.trainer.internals.TrainingEvents;
 import org.slf4j.Logger;
@@ -59,7 +60,7 @@ public final class TrainingRun {
              PairSource pairs = pairSource(config, data)) {
             try {
                 TrainingSummary summary = new TrainerLoop(config, data, pairs, events, metrics, device,
-                        TrainerLoop.PairMode.REGULARISE).run();
+                        TrainingStep.PairMode.REGULARISE).run();
                 writeSummary(config.outputDir().resolve("summary.json"), summary);
                 return summary;
             } catch (RuntimeException e) {

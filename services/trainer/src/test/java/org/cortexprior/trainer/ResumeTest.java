@@ -17,6 +17,7 @@ import org.cortexprior.trainer.internals.ClassificationData;
 import org.cortexprior.trainer.internals.ClassificationDataReader;
 import org.cortexprior.trainer.internals.PairSource;
 import org.cortexprior.trainer.internals.TrainerLoop;
+import org.cortexprior.trainer.internals.TrainingStep;
 import org.cortexprior.trainer.internals.TrainerMetrics;
 import org.cortexprior.trainer.internals.TrainingEvents;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class ResumeTest {
         try (PairSource pairs = TrainingRun.pairSource(config, data)) {
             TrainingSummary summary = new TrainerLoop(config, data, pairs, TrainingEvents.none(),
                     new TrainerMetrics(new SimpleMeterRegistry(), config.runId()), Device.cpu(),
-                    TrainerLoop.PairMode.REGULARISE).stopAfterSteps(stopAfter).run();
+                    TrainingStep.PairMode.REGULARISE).stopAfterSteps(stopAfter).run();
             if (summary == null) {
                 return null;
             }

@@ -30,7 +30,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
 /**
@@ -48,9 +47,6 @@ public final class TrainerLoop {
 
     private static final Logger log = LoggerFactory.getLogger(TrainerLoop.class);
 
-    /** Use of the pair batch in a step. {@code FORWARD_ONLY} runs it without the similarity loss, as a benchmark baseline. */
-    public enum PairMode { REGULARISE, FORWARD_ONLY }
-
     private static final int LOSS_WINDOW = 10;
     private static final int PROGRESS_EVENT_STEPS = 50;
 
@@ -61,11 +57,11 @@ public final class TrainerLoop {
     private final TrainingEvents events;
     private final TrainerMetrics metrics;
     private final Device device;
-    private final PairMode pairMode;
+    private final TrainingStep.PairMode pairMode;
     private long stopAfterSteps = Long.MAX_VALUE;
 
     public TrainerLoop(TrainerConfig config, ClassificationData data, PairSource pairs, TrainingEvents events,
-                       TrainerMetrics metrics, Device device, PairMode pairMode) {
+                       TrainerMetrics metrics, Device device, TrainingStep.PairMode pairMode) {
         this.config = config;
         this.p = config.parameters();
         this.data = data;
@@ -137,6 +133,8 @@ public final class TrainerLoop {
                 restoredMomentum.close();
             }
             ParameterStore store = new ParameterStore(manager, false);
+            TrainingStep step = new TrainingStep(model, store, sgd, manager, pairMode, p.alpha(), p.epsilon(),
+                    p.meanMomentum());
 
             log.info("{} Training {} on {} ({} training, {} validation, {} test images), target {}, profile {}, "
                             + "widths {}, {} epochs x {} steps, batch {} + {} pairs",
@@ -179,40 +177,10 @@ public final class TrainerLoop {
                             ? null : pairs.draw(random, p.pairsPerStep());
                     double lr = schedule.rate(globalStep);
 
-                    double ce;
-                    double sim = Double.NaN;
-                    float[] logits;
-                    try (NDManager stepManager = manager.newSubManager()) {
-                        NDArray x = stepManager.create(batch, new Shape(p.batchSize(), 1, p.imageSize(), p.imageSize()));
-                        NDArray y = stepManager.create(labels);
-                        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                            NDArray classLogits = model.forward(store, new NDList(x), true).head();
-                            NDArray ceLoss = crossEntropy(classLogits, y, spec.classNames().size());
-                            NDArray loss = ceLoss;
-                            NDArray simLoss = null;
-                            if (pairBatch != null) {
-                                NDArray px = stepManager.create(pairBatch.pixels(),
-                                        new Shape(2L * pairBatch.pairs(), 1, pairBatch.resolution(), pairBatch.resolution()));
-                                NDList taps = model.forward(store, new NDList(px), true).subNDList(1);
-                                // The first pair batch of a run sets the running means outright, so that early steps are
-                                // centred by a real mean rather than by the initial zeros.
-                                double beta = globalStep == 0 ? 0 : p.meanMomentum();
-                                SimilarityRegularizer.updateMeans(taps, model.tapMeans(), beta);
-                                NDArray modelSim = SimilarityRegularizer.modelSimilarity(taps, model.tapMeans(), model.gamma());
-                                simLoss = SimilarityRegularizer.loss(modelSim, stepManager.create(pairBatch.targets()), p.epsilon());
-                                if (pairMode == PairMode.REGULARISE) {
-                                    loss = ceLoss.add(simLoss.mul(p.alpha()));
-                                }
-                            }
-                            collector.backward(loss);
-                            ce = ceLoss.getFloat();
-                            if (simLoss != null) {
-                                sim = simLoss.getFloat();
-                            }
-                            logits = classLogits.toFloatArray();
-                        }
-                        sgd.step(lr);
-                    }
+                    TrainingStep.Result result = step.run(batch, labels, p.imageSize(), pairBatch, lr, globalStep == 0);
+                    double ce = result.crossEntropy();
+                    double sim = result.similarityLoss();
+                    float[] logits = result.logits();
                     if (!Double.isFinite(ce) || (pairBatch != null && !Double.isFinite(sim))) {
                         throw new IllegalStateException(prefix() + " Loss became non-finite at step " + globalStep
                                 + " (cross-entropy " + ce + ", similarity " + sim + "); lower the learning rate or alpha");
@@ -444,11 +412,6 @@ public final class TrainerLoop {
             perm[k] = t;
         }
         return perm;
-    }
-
-    static NDArray crossEntropy(NDArray logits, NDArray labels, int classes) {
-        NDArray oneHot = labels.oneHot(classes).toType(logits.getDataType(), false);
-        return logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
     }
 
     private static int countCorrect(float[] logits, int[] labels, int classes) {
