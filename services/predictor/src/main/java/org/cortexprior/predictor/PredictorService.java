@@ -31,6 +31,7 @@ import org.cortexprior.predictor.internals.PredictorStores;
 import org.cortexprior.predictor.internals.PredictorTopology;
 import org.cortexprior.predictor.internals.RidgeFitter;
 import org.cortexprior.predictor.internals.StoreNames;
+import org.cortexprior.runtime.KafkaMetricsBinding;
 import org.cortexprior.serde.AvroSerde;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,14 +67,16 @@ public final class PredictorService implements AutoCloseable {
     private final FitWorker worker;
     private final Thread workerThread;
     private final Producer<String, byte[]> producer;
+    private final List<KafkaMetricsBinding> kafkaMetrics;
 
     private PredictorService(PredictorConfig config, KafkaStreams streams, PredictorStores stores, FitWorker worker,
-                             Producer<String, byte[]> producer) {
+                             Producer<String, byte[]> producer, List<KafkaMetricsBinding> kafkaMetrics) {
         this.config = config;
         this.streams = streams;
         this.stores = stores;
         this.worker = worker;
         this.producer = producer;
+        this.kafkaMetrics = kafkaMetrics;
         this.workerThread = new Thread(worker, "predictor-fit-worker");
         this.workerThread.setDaemon(true);
     }
@@ -88,7 +91,8 @@ public final class PredictorService implements AutoCloseable {
      * without waiting for data.
      *
      * @param serviceConfig needs {@code bootstrap.servers}; see {@link PredictorConfig} for the keys
-     * @param registry receives the predictor's meters
+     * @param registry receives the predictor's meters and the metrics of its Kafka clients (Kafka
+     *     Streams and the fit worker's producer, named as {@link KafkaMetricsBinding} describes)
      */
     public static PredictorService start(org.cortexprior.runtime.ServiceConfig serviceConfig, MeterRegistry registry) {
         PredictorTopology.registerSchemas();
@@ -121,11 +125,15 @@ public final class PredictorService implements AutoCloseable {
             }
         };
         FitWorker worker = new FitWorker(config, stores, fitter(config), sink, metrics);
-        PredictorService service = new PredictorService(config, streams, stores, worker, producer);
+        List<KafkaMetricsBinding> kafkaMetrics = List.of(KafkaMetricsBinding.bind(registry, streams),
+                KafkaMetricsBinding.bind(registry, producer));
+        PredictorService service = new PredictorService(config, streams, stores, worker, producer, kafkaMetrics);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("[predictor] Stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        streams.setStateListener((next, previous) ->
+                log.info("[predictor] Streams application {} changed state from {} to {}", config.applicationId(), previous, next));
         streams.start();
         service.workerThread.start();
         log.info("[predictor] Started application {} (image set {}, model {}, tile size {}) against {}",
@@ -176,6 +184,15 @@ public final class PredictorService implements AutoCloseable {
     /** Returns the Kafka Streams state: RUNNING once it processes. */
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /**
+     * Returns whether the Streams application is RUNNING or REBALANCING, the two states in which it
+     * processes records or is about to. A health check reports DOWN in any other state.
+     */
+    public boolean isHealthy() {
+        KafkaStreams.State state = streams.state();
+        return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
     }
 
     /**
@@ -266,6 +283,7 @@ public final class PredictorService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        kafkaMetrics.forEach(KafkaMetricsBinding::close);
         streams.close(Duration.ofSeconds(30));
         producer.close(Duration.ofSeconds(10));
         log.info("[predictor] Stopped application {}", config.applicationId());
