@@ -50,6 +50,8 @@ public final class KafkaOptions {
         if (metricsPort != null) {
             flags.put(ServiceConfig.METRICS_PORT, Integer.toString(metricsPort));
         }
-        return ServiceConfig.load(flags, System.getenv(), defaults);
+        ServiceConfig config = ServiceConfig.load(flags, System.getenv(), defaults);
+        org.cortexprior.serde.CortexSerdes.configure(config);
+        return config;
     }
 }

@@ -51,6 +51,7 @@ public final class ServiceRuntime implements AutoCloseable {
         this.service = service;
         this.config = config;
         LogContext.setService(service);
+        org.cortexprior.serde.CortexSerdes.configure(config);
         this.registry = newRegistry(service);
 
         int port = config.getInt(ServiceConfig.METRICS_PORT, 0);

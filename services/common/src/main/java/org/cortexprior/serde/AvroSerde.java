@@ -22,6 +22,12 @@ import org.apache.kafka.common.serialization.Serializer;
  * binary-encoded record. No schema registry is needed: writer schemas are looked up in
  * {@link SchemaCatalog}.
  *
+ * <p>When a schema registry is configured ({@link CortexSerdes#configure}), records are written in
+ * the Confluent wire format instead: a zero byte, the writer schema's 4-byte big-endian registry id,
+ * then the binary-encoded record, with the schema registered under the subject
+ * {@code <topic>-value}. Decoding reads both formats, whichever the first byte announces, so a topic
+ * may hold records from before and after a switch.
+ *
  * <p>Decoding failures raise {@link RecordDecodingException}, which names the record type and
  * says whether the fingerprint was unknown or the body was corrupt, so that stream processors can
  * route the bytes to the dead-letter topic with that reason.
@@ -59,6 +65,10 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
         if (record == null) {
             return null;
         }
+        SchemaRegistryClient registry = CortexSerdes.registry();
+        if (registry != null) {
+            return RegistryFormat.encode(registry, topic, record, SchemaCatalog.schemaOf(type));
+        }
         try {
             ByteBuffer buffer = encoder.encode(record);
             return Arrays.copyOfRange(buffer.array(), buffer.arrayOffset() + buffer.position(),
@@ -84,6 +94,10 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
      *     in the catalog, or {@code deserialization} when the bytes are not a valid record
      */
     public T decode(String topic, byte[] data) {
+        SchemaRegistryClient registry = CortexSerdes.registry();
+        if (registry != null && data.length >= RegistryFormat.HEADER_BYTES && data[0] == RegistryFormat.MAGIC_BYTE) {
+            return RegistryFormat.decode(registry, topic, data, type, SchemaCatalog.schemaOf(type));
+        }
         if (data.length < 10 || data[0] != (byte) 0xC3 || data[1] != (byte) 0x01) {
             throw new RecordDecodingException(RecordDecodingException.Reason.DESERIALIZATION,
                     "Invalid " + type.getSimpleName() + " on topic " + topic
