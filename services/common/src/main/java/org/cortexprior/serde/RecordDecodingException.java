@@ -7,7 +7,7 @@ public class RecordDecodingException extends SerializationException {
 
     private static final long serialVersionUID = 1L;
 
-    /** Why decoding failed; the code is what dead-letter records carry in their reason field. */
+    /** Cause category of a decoding failure; its code is the reason field of dead-letter records. */
     public enum Reason {
         DESERIALIZATION("deserialization"),
         UNKNOWN_SCHEMA("unknown-schema");

@@ -125,20 +125,20 @@ public final class SchemaRegistryClient {
             body = response.body().isBlank() ? json.createObjectNode() : json.readTree(response.body());
         } catch (IOException e) {
             throw new SchemaRegistryException("Failed to " + action + ": schema registry " + baseUrl
-                    + " answered HTTP " + response.statusCode() + " with a body that is not JSON", e);
+                    + " returned HTTP " + response.statusCode() + " with a body that is not JSON", e);
         }
         if (response.statusCode() == 404) {
             throw new SchemaRegistryException("Failed to " + action + ": not found in schema registry " + baseUrl
                     + " (" + body.path("message").asText("HTTP 404") + ")", true);
         }
         if (response.statusCode() / 100 != 2) {
-            throw new SchemaRegistryException("Failed to " + action + ": schema registry " + baseUrl + " answered HTTP "
+            throw new SchemaRegistryException("Failed to " + action + ": schema registry " + baseUrl + " returned HTTP "
                     + response.statusCode() + " (" + body.path("message").asText(response.body()) + ")", false);
         }
         return body;
     }
 
-    /** A registry call that failed; {@link #notFound()} tells a missing id or subject apart. */
+    /** A failed registry call; {@link #notFound()} distinguishes a missing id or subject from other failures. */
     public static final class SchemaRegistryException extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final boolean notFound;
@@ -153,7 +153,7 @@ public final class SchemaRegistryClient {
             this.notFound = false;
         }
 
-        /** Returns whether the registry answered that the schema or subject does not exist. */
+        /** Returns whether the registry reported that the schema or subject does not exist. */
         public boolean notFound() {
             return notFound;
         }
