@@ -368,7 +368,7 @@ class FaultToleranceIT {
             bad.add(new BadRecord("unknown-session", "never-announced/1/1", "never-announced/1/1",
                     encode(TrialBatch.newBuilder(template).setSessionId("never-announced/1/1").setBatchIndex(1004).build())));
             List<Trial> many = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
+            for (int i = 0; i < 44; i++) {
                 many.addAll(template.getTrials());
             }
             byte[] oversized = encode(TrialBatch.newBuilder(template).setBatchIndex(1005).setTrials(many).build());
@@ -565,12 +565,12 @@ class FaultToleranceIT {
         return steps;
     }
 
-    /** Writes 2 classes x 40 PNG images of 16x16: bright-left versus bright-right gradients with noise. */
+    /** Writes 2 classes x 44 PNG images of 16x16: bright-left versus bright-right gradients with noise. */
     private static Path writeImageFolder(Path root) throws java.io.IOException {
         Random random = new Random(SEED + 4);
         for (String label : new String[] {"left", "right"}) {
             Path folder = java.nio.file.Files.createDirectories(root.resolve("train").resolve(label));
-            for (int i = 0; i < 40; i++) {
+            for (int i = 0; i < 44; i++) {
                 BufferedImage image = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
                 for (int y = 0; y < 16; y++) {
                     for (int x = 0; x < 16; x++) {

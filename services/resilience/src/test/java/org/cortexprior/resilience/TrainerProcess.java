@@ -26,9 +26,9 @@ public final class TrainerProcess {
     static final String FINISHED = "trainer-process: finished steps=";
     static final String STEP_PREFIX = "step=";
 
-    /** Overrides of the smoke profile: 16x16 images, batches of 8, 3 epochs, a checkpoint every 2 steps. */
+    /** Overrides of the smoke profile: 16x16 images, batches of 8, 2 epochs, a checkpoint every 2 steps. */
     static final Map<String, String> OVERRIDES = Map.of("image-size", "16", "stimulus-resolution", "16",
-            "batch-size", "8", "pairs-per-step", "4", "epochs", "3", "width-multiplier", "0.0625",
+            "batch-size", "8", "pairs-per-step", "4", "epochs", "2", "width-multiplier", "0.0625",
             "checkpoint-every-steps", "2", "validation-fraction", "0.05", "pixel-threshold", "0.3");
 
     private TrainerProcess() {
