@@ -55,7 +55,7 @@ public final class PredictorProcess {
         try (TopicReader imageSets = new TopicReader(config.kafka(), Topics.IMAGE_SETS)) {
             while (true) {
                 // The image set is read before the stores: once it lists every image, the committed
-                // store state holds every session's announcement, so completion covers them all.
+                // store state contains every session's announcement, so completion covers them all.
                 ImageSet union = imageSets.latest(CortexSerdes.imageSet()).get(UNION_IMAGE_SET);
                 boolean allAnnounced = union != null && union.getImageIds().size() >= expectedImages;
                 if (allAnnounced && service.isComplete(PredictorService.NEURAL_MATRIX)
