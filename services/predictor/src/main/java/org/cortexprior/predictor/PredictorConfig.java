@@ -24,7 +24,7 @@ public final class PredictorConfig {
     /**
      * Regularisation image set: {@code union} (all sessions' stimulus images, in announcement
      * order), {@code list} (the ids in {@link #IMAGE_SET_IDS}) or {@code per-session} (each
-     * session's own images, as matrix {@code neural/<sessionId>}). Default {@code union}.
+     * session's own images, as matrices {@code neural/<sessionId>} and {@code raw/<sessionId>}). Default {@code union}.
      */
     public static final String IMAGE_SET = "predictor.image-set";
     /** Comma-separated image ids of the {@code list} image set. */

@@ -22,6 +22,7 @@ import org.cortexprior.avro.SessionProgress;
 import org.cortexprior.avro.TileAccumulator;
 import org.cortexprior.kafka.KafkaSettings;
 import org.cortexprior.kafka.Topics;
+import org.cortexprior.predictor.internals.CnnFitter;
 import org.cortexprior.predictor.internals.FitWorker;
 import org.cortexprior.predictor.internals.GramMath;
 import org.cortexprior.predictor.internals.MatrixPlan;
@@ -30,6 +31,7 @@ import org.cortexprior.predictor.internals.PredictorMetrics;
 import org.cortexprior.predictor.internals.PredictorStores;
 import org.cortexprior.predictor.internals.PredictorTopology;
 import org.cortexprior.predictor.internals.RidgeFitter;
+import org.cortexprior.predictor.internals.SavedModelFitter;
 import org.cortexprior.predictor.internals.StoreNames;
 import org.cortexprior.runtime.KafkaMetricsBinding;
 import org.cortexprior.serde.AvroSerde;
@@ -84,6 +86,11 @@ public final class PredictorService implements AutoCloseable {
     /** Returns the matrix id of a session's own matrix in {@code per-session} image-set mode. */
     public static String perSessionMatrix(String sessionId) {
         return StoreNames.perSessionMatrix(sessionId);
+    }
+
+    /** Returns the matrix id of a session's own raw-response matrix in {@code per-session} image-set mode. */
+    public static String perSessionRawMatrix(String sessionId) {
+        return StoreNames.perSessionRawMatrix(sessionId);
     }
 
     /**
@@ -157,9 +164,10 @@ public final class PredictorService implements AutoCloseable {
 
     static ModelFitter fitter(PredictorConfig config) {
         return switch (config.model()) {
+            case "cnn" -> new CnnFitter(config.seed());
             case "ridge" -> new RidgeFitter(config.seed());
-            // NOTE: the convolutional-core model and the TensorFlow SavedModel predictor are not
-            // built yet; both fall back to the random-feature ridge model.
+            case "savedmodel" -> new SavedModelFitter(java.nio.file.Path.of(config.savedModelPath()));
+            // PredictorConfig accepts only the models above, so this branch is a safety net.
             default -> {
                 log.warn("[predictor] Model {} is not available in this build; using ridge", config.model());
                 yield new RidgeFitter(config.seed());

@@ -29,6 +29,12 @@ public record MatrixPlan(String matrixId, String imageSetId, List<String> imageI
         if (mode == PredictorConfig.ImageSetMode.LIST) {
             plans.add(new MatrixPlan(StoreNames.RAW_MATRIX, StoreNames.LIST_IMAGE_SET,
                     ids(stores.imageSet(StoreNames.LIST_IMAGE_SET)), true));
+        } else if (mode == PredictorConfig.ImageSetMode.PER_SESSION) {
+            // Observed responses exist only for a session's own images, so in this mode the raw matrix
+            // is per session too; a union-wide raw matrix would be mostly empty and costs
+            // (union size)^2 work on every update.
+            plans.add(new MatrixPlan(StoreNames.perSessionRawMatrix(sessionId), StoreNames.perSessionImageSet(sessionId),
+                    List.copyOf(announcement.getStimulusImageIds()), true));
         } else {
             plans.add(new MatrixPlan(StoreNames.RAW_MATRIX, StoreNames.UNION_IMAGE_SET, union, true));
         }

@@ -58,6 +58,11 @@ public final class StoreNames {
         return "session/" + sessionId;
     }
 
+    /** Returns the id of a session's own raw-response matrix in {@code per-session} mode. */
+    public static String perSessionRawMatrix(String sessionId) {
+        return RAW_MATRIX + "/" + sessionId;
+    }
+
     public static String perSessionMatrix(String sessionId) {
         return NEURAL_MATRIX + "/" + sessionId;
     }
