@@ -22,7 +22,6 @@ import org.cortexprior.avro.SessionProgress;
 import org.cortexprior.avro.TileAccumulator;
 import org.cortexprior.kafka.KafkaSettings;
 import org.cortexprior.kafka.Topics;
-import org.cortexprior.predictor.internals.CnnFitter;
 import org.cortexprior.predictor.internals.FitWorker;
 import org.cortexprior.predictor.internals.GramMath;
 import org.cortexprior.predictor.internals.MatrixPlan;
@@ -31,7 +30,6 @@ import org.cortexprior.predictor.internals.PredictorMetrics;
 import org.cortexprior.predictor.internals.PredictorStores;
 import org.cortexprior.predictor.internals.PredictorTopology;
 import org.cortexprior.predictor.internals.RidgeFitter;
-import org.cortexprior.predictor.internals.SavedModelFitter;
 import org.cortexprior.predictor.internals.StoreNames;
 import org.cortexprior.runtime.KafkaMetricsBinding;
 import org.cortexprior.serde.AvroSerde;
@@ -164,10 +162,9 @@ public final class PredictorService implements AutoCloseable {
 
     static ModelFitter fitter(PredictorConfig config) {
         return switch (config.model()) {
-            case "cnn" -> new CnnFitter(config.seed());
             case "ridge" -> new RidgeFitter(config.seed());
-            case "savedmodel" -> new SavedModelFitter(java.nio.file.Path.of(config.savedModelPath()));
-            // PredictorConfig accepts only the models above, so this branch is a safety net.
+            // NOTE: the convolutional-core model and the TensorFlow SavedModel predictor are not
+            // built yet; both fall back to the random-feature ridge model.
             default -> {
                 log.warn("[predictor] Model {} is not available in this build; using ridge", config.model());
                 yield new RidgeFitter(config.seed());
