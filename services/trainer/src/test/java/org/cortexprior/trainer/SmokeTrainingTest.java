@@ -42,10 +42,10 @@ class SmokeTrainingTest {
         assertEquals(2 * (1024 / 64), summary.steps());
         assertTrue(summary.finalCrossEntropy() < summary.initialCrossEntropy(),
                 "cross-entropy " + summary.initialCrossEntropy() + " -> " + summary.finalCrossEntropy());
-        // NOTE: the similarity loss does not fall in this short run. Centred features of a freshly
-        // initialised network are nearly orthogonal, so they already match the mostly-zero
-        // thresholded target. Classification training then correlates them and the loss rises,
-        // so only a finite, bounded loss is checked here.
+        // NOTE: the similarity loss of a 10-step window is too noisy to fall reliably here. About
+        // 0.3% of the pixel-threshold target's pairs are +1 or -1 and the rest are 0. Each +-1 pair
+        // adds about 28 / 16 to its step's loss, so the window mean depends mostly on how many of
+        // them were drawn (0.5 on average in 160 pairs). Only a finite, bounded loss is checked.
         assertTrue(Double.isFinite(summary.finalSimilarityLoss()), "similarity loss " + summary.finalSimilarityLoss());
         assertTrue(summary.finalSimilarityLoss() < 5,
                 "similarity loss " + summary.initialSimilarityLoss() + " -> " + summary.finalSimilarityLoss());
