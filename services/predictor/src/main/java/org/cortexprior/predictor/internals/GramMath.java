@@ -26,6 +26,13 @@ public final class GramMath {
         void accept(int tileRow, int tileColumn, int rows, int columns, double[] block);
     }
 
+    /**
+     * Images per panel of tile rows that {@link #forEachTile(NDArray, NDArray, int, int, TileConsumer)}
+     * multiplies at once (1,024 rows x 10,000 images is a 40 MB float32 product). The system
+     * property {@code cortexprior.gram.panel.rows} changes it, for benchmarks.
+     */
+    static final int PANEL_ROWS = Integer.getInteger("cortexprior.gram.panel.rows", 1024);
+
     private GramMath() {
     }
 
@@ -82,9 +89,8 @@ public final class GramMath {
     }
 
     /**
-     * Computes every upper-triangle Gram tile of {@code responses} (images x neurons). Each tile
-     * row is one float32 matrix product of the row's images against all images from that row on,
-     * so the work is about half of the full product.
+     * Computes every upper-triangle Gram tile of {@code responses} (images x neurons) in float32
+     * products; about half the work of the full product.
      */
     public static void forEachTile(NDManager parent, float[] responses, int images, int neurons, int tileSize,
                                    TileConsumer consumer) {
@@ -100,36 +106,82 @@ public final class GramMath {
     /**
      * Computes the upper-triangle tiles of {@code left right^T}, where both are images x k arrays;
      * pass the same array twice for a Gram matrix. The caller guarantees the product is symmetric.
+     *
+     * <p>Tile rows are grouped into panels of about {@link #PANEL_ROWS} images. A panel's rows
+     * against all images after the panel are one large product, which keeps the matrix library at
+     * its best rate. Within the panel each tile row is multiplied only against the images from its
+     * own start on, so the work skipped below the diagonal stays that of single tiles.
      */
     public static void forEachTile(NDArray left, NDArray right, int images, int tileSize, TileConsumer consumer) {
+        forEachTile(left, right, images, tileSize, PANEL_ROWS, consumer);
+    }
+
+    /** As {@link #forEachTile(NDArray, NDArray, int, int, TileConsumer)}, with panels of about {@code panelRows} images. */
+    static void forEachTile(NDArray left, NDArray right, int images, int tileSize, int panelRows, TileConsumer consumer) {
         int tiles = tileCount(images, tileSize);
-        for (int r = 0; r < tiles; r++) {
-            int rowStart = r * tileSize;
-            int rows = tileEdge(images, tileSize, r);
+        int tilesPerPanel = Math.max(1, panelRows / tileSize);
+        for (int firstTile = 0; firstTile < tiles; firstTile += tilesPerPanel) {
+            int endTile = Math.min(tiles, firstTile + tilesPerPanel);
+            int panelStart = firstTile * tileSize;
+            int panelEnd = Math.min(images, endTile * tileSize);
             try (NDManager scope = left.getManager().newSubManager()) {
-                NDArray panel = left.get(new NDIndex("{}:{}", rowStart, rowStart + rows));
-                NDArray rest = right.get(new NDIndex("{}:", rowStart));
-                panel.attach(scope);
-                rest.attach(scope);
-                NDArray product = panel.matMul(rest.transpose());
-                product.attach(scope);
-                float[] flat = product.toType(DataType.FLOAT32, false).toFloatArray();
-                int width = images - rowStart;
-                for (int c = r; c < tiles; c++) {
-                    int columns = tileEdge(images, tileSize, c);
-                    int offset = (c - r) * tileSize;
-                    double[] block = new double[rows * columns];
-                    for (int i = 0; i < rows; i++) {
-                        int source = i * width + offset;
-                        int target = i * columns;
-                        for (int j = 0; j < columns; j++) {
-                            block[target + j] = flat[source + j];
+                int outerWidth = images - panelEnd;
+                float[] outer = outerWidth == 0 ? new float[0]
+                        : product(scope, left, right, panelStart, panelEnd, panelEnd, images);
+                for (int r = firstTile; r < endTile; r++) {
+                    int rowStart = r * tileSize;
+                    int rows = tileEdge(images, tileSize, r);
+                    int innerWidth = panelEnd - rowStart;
+                    float[] inner = product(scope, left, right, rowStart, rowStart + rows, rowStart, panelEnd);
+                    for (int c = r; c < tiles; c++) {
+                        int columns = tileEdge(images, tileSize, c);
+                        double[] block = new double[rows * columns];
+                        if (c < endTile) {
+                            copyBlock(inner, innerWidth, 0, (c - r) * tileSize, rows, columns, block);
+                        } else {
+                            copyBlock(outer, outerWidth, rowStart - panelStart, c * tileSize - panelEnd, rows, columns, block);
                         }
+                        consumer.accept(r, c, rows, columns, block);
                     }
-                    consumer.accept(r, c, rows, columns, block);
                 }
             }
         }
+    }
+
+    /** Returns rows [rowFrom, rowTo) of {@code left} times rows [columnFrom, columnTo) of {@code right}, transposed. */
+    private static float[] product(NDManager scope, NDArray left, NDArray right, int rowFrom, int rowTo,
+                                   int columnFrom, int columnTo) {
+        NDArray rows = left.get(new NDIndex("{}:{}", rowFrom, rowTo));
+        NDArray columns = right.get(new NDIndex("{}:{}", columnFrom, columnTo));
+        rows.attach(scope);
+        columns.attach(scope);
+        NDArray product = rows.matMul(columns.transpose());
+        product.attach(scope);
+        return product.toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
+    private static void copyBlock(float[] source, int sourceWidth, int firstRow, int firstColumn, int rows, int columns,
+                                  double[] block) {
+        for (int i = 0; i < rows; i++) {
+            int from = (firstRow + i) * sourceWidth + firstColumn;
+            int to = i * columns;
+            for (int j = 0; j < columns; j++) {
+                block[to + j] = source[from + j];
+            }
+        }
+    }
+
+    /**
+     * Returns the multiply-adds {@link #forEachTile(NDManager, float[], int, int, int, TileConsumer)}
+     * performs: each tile row's panel against every image from that row on, so the lower triangle
+     * of the diagonal tiles is computed too.
+     */
+    public static long multiplyAdds(int images, int neurons, int tileSize) {
+        long total = 0;
+        for (int r = 0; r < tileCount(images, tileSize); r++) {
+            total += (long) tileEdge(images, tileSize, r) * (images - (long) r * tileSize) * neurons;
+        }
+        return total;
     }
 
     /** Returns the Gram diagonal {@code sum_n x_in^2} of images x neurons responses, in float64. */
