@@ -30,6 +30,7 @@ import org.cortexprior.predictor.internals.PredictorMetrics;
 import org.cortexprior.predictor.internals.PredictorStores;
 import org.cortexprior.predictor.internals.PredictorTopology;
 import org.cortexprior.predictor.internals.RidgeFitter;
+import org.cortexprior.predictor.internals.SavedModelFitter;
 import org.cortexprior.predictor.internals.StoreNames;
 import org.cortexprior.runtime.KafkaMetricsBinding;
 import org.cortexprior.serde.AvroSerde;
@@ -163,8 +164,9 @@ public final class PredictorService implements AutoCloseable {
     static ModelFitter fitter(PredictorConfig config) {
         return switch (config.model()) {
             case "ridge" -> new RidgeFitter(config.seed());
-            // NOTE: the convolutional-core model and the TensorFlow SavedModel predictor are not
-            // built yet; both fall back to the random-feature ridge model.
+            case "savedmodel" -> new SavedModelFitter(java.nio.file.Path.of(config.savedModelPath()));
+            // NOTE: the convolutional-core model is not built yet; it falls back to the
+            // random-feature ridge model.
             default -> {
                 log.warn("[predictor] Model {} is not available in this build; using ridge", config.model());
                 yield new RidgeFitter(config.seed());

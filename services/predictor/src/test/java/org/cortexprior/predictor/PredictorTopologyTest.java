@@ -1,6 +1,7 @@
 package org.cortexprior.predictor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -37,6 +38,7 @@ import org.cortexprior.predictor.internals.PredictorMetrics;
 import org.cortexprior.predictor.internals.PredictorStores;
 import org.cortexprior.predictor.internals.PredictorTopology;
 import org.cortexprior.predictor.internals.RidgeFitter;
+import org.cortexprior.predictor.internals.SavedModelFitter;
 import org.cortexprior.runtime.ServiceConfig;
 import org.cortexprior.serde.AvroSerde;
 import org.cortexprior.serde.CortexSerdes;
@@ -179,6 +181,14 @@ class PredictorTopologyTest {
 
     private static Arrival batch(TrialBatch batch) {
         return new Arrival(Topics.TRIALS, batch.getSessionId(), encode(batch));
+    }
+
+    @Test
+    void savedModelSettingSelectsTensorFlowModel() {
+        PredictorConfig config = new PredictorConfig(ServiceConfig.of(Map.of(PredictorConfig.MODEL, "savedmodel",
+                PredictorConfig.SAVED_MODEL_PATH, stateDir.toString())));
+
+        assertInstanceOf(SavedModelFitter.class, PredictorService.fitter(config));
     }
 
     @Test
