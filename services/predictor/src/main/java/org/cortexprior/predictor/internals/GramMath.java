@@ -1,5 +1,7 @@
 package org.cortexprior.predictor.internals;
 
+import java.util.stream.IntStream;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -16,7 +18,7 @@ import ai.djl.ndarray.types.Shape;
  * {@code tileRow <= tileColumn} are computed: the Gram matrix is symmetric.
  *
  * <p>Stateless and thread-safe; the NDArrays it creates belong to a sub-manager closed before
- * each method returns.
+ * each method returns. Centring and diagonals run on the common fork-join pool.
  */
 public final class GramMath {
 
@@ -32,6 +34,9 @@ public final class GramMath {
      * property {@code cortexprior.gram.panel.rows} changes it, for benchmarks.
      */
     static final int PANEL_ROWS = Integer.getInteger("cortexprior.gram.panel.rows", 1024);
+
+    /** Images per block of the parallel mean computation. */
+    private static final int ROWS_PER_BLOCK = 256;
 
     private GramMath() {
     }
@@ -56,16 +61,31 @@ public final class GramMath {
      * @return a new images x neurons array
      */
     public static float[] centreAndWeight(float[] values, int images, int neurons, boolean[] present, float[] weights) {
+        // Partial sums per fixed block of images, added in block order, so the means do not
+        // depend on how the blocks were scheduled.
+        int blocks = (images + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
+        double[][] partial = new double[blocks][];
+        int[] counts = new int[blocks];
+        IntStream.range(0, blocks).parallel().forEach(b -> {
+            double[] sum = new double[neurons];
+            for (int i = b * ROWS_PER_BLOCK; i < Math.min(images, (b + 1) * ROWS_PER_BLOCK); i++) {
+                if (present != null && !present[i]) {
+                    continue;
+                }
+                counts[b]++;
+                int row = i * neurons;
+                for (int n = 0; n < neurons; n++) {
+                    sum[n] += values[row + n];
+                }
+            }
+            partial[b] = sum;
+        });
         double[] mean = new double[neurons];
         int count = 0;
-        for (int i = 0; i < images; i++) {
-            if (present != null && !present[i]) {
-                continue;
-            }
-            count++;
-            int row = i * neurons;
+        for (int b = 0; b < blocks; b++) {
+            count += counts[b];
             for (int n = 0; n < neurons; n++) {
-                mean[n] += values[row + n];
+                mean[n] += partial[b][n];
             }
         }
         if (count > 0) {
@@ -75,16 +95,16 @@ public final class GramMath {
         }
 
         float[] result = new float[images * neurons];
-        for (int i = 0; i < images; i++) {
+        IntStream.range(0, images).parallel().forEach(i -> {
             if (present != null && !present[i]) {
-                continue;
+                return;
             }
             int row = i * neurons;
             for (int n = 0; n < neurons; n++) {
                 double w = weights == null ? 1.0 : weights[n];
                 result[row + n] = (float) ((values[row + n] - mean[n]) * w);
             }
-        }
+        });
         return result;
     }
 
@@ -187,7 +207,7 @@ public final class GramMath {
     /** Returns the Gram diagonal {@code sum_n x_in^2} of images x neurons responses, in float64. */
     public static double[] diagonal(float[] responses, int images, int neurons) {
         double[] diagonal = new double[images];
-        for (int i = 0; i < images; i++) {
+        IntStream.range(0, images).parallel().forEach(i -> {
             double sum = 0;
             int row = i * neurons;
             for (int n = 0; n < neurons; n++) {
@@ -195,7 +215,7 @@ public final class GramMath {
                 sum += v * v;
             }
             diagonal[i] = sum;
-        }
+        });
         return diagonal;
     }
 
