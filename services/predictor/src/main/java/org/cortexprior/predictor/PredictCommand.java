@@ -42,10 +42,12 @@ import picocli.CommandLine.Option;
  * that a supervisor restarts it.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Run the denoising predictor service until SIGTERM: fit a model per session and stream",
-                "the neural similarity matrix to the similarity topic. Needs --bootstrap-servers (no local broker).",
-                "Predictor keys: predictor.image-set (union, list, per-session), predictor.model, predictor.tile.size,",
-                "predictor.refit.trials and more, set with --set KEY=VALUE; streams.* keys go to Kafka Streams."})
+        description = {"Run the denoising predictor service until SIGTERM.",
+                "It fits a model per session and streams the neural similarity matrix to the",
+                "similarity topic. Needs --bootstrap-servers: it never starts a local broker.",
+                "Set predictor keys with --set, for example predictor.image-set=per-session,",
+                "predictor.model=ridge or predictor.tile.size=256. Keys starting with streams.",
+                "go to Kafka Streams."})
 public final class PredictCommand implements CliCommand {
 
     private static final Logger log = LoggerFactory.getLogger(PredictCommand.class);
