@@ -40,6 +40,10 @@ import picocli.CommandLine.Option;
  * bootstrap servers it fails with exit code 2, and with an unreachable cluster with exit code 4.
  * When the Streams application stops on its own (state ERROR), the command exits with code 1 so
  * that a supervisor restarts it.
+ *
+ * <p>NOTE: the fit worker reads only the state stores of its own instance, so run one instance
+ * per application id. A second instance would own some partitions, and each worker would then
+ * miss stimuli and sessions the other holds.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Run the denoising predictor service until SIGTERM.",
