@@ -96,7 +96,8 @@ public final class DemoCommand implements CliCommand {
     int seeds;
 
     @Option(names = "--out", defaultValue = "demo-out", paramLabel = "DIR",
-            description = "Directory for the report, checkpoints, broker data and simulated data (default: ${DEFAULT-VALUE}).")
+            description = "Directory for the report, checkpoints, broker data and simulated data; an earlier demo's "
+                    + "files there are replaced (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
@@ -119,6 +120,10 @@ public final class DemoCommand implements CliCommand {
             description = "Predictive model of each session: cnn or ridge (default: ${DEFAULT-VALUE}).")
     String predictorModel;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Set a configuration key of the services, for example --set predictor.tile.size=128. Repeatable.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
     @Option(names = "--matrix-timeout", defaultValue = "40", paramLabel = "MINUTES",
             description = "How long to wait for the predictor to complete every session's matrix (default: ${DEFAULT-VALUE}).")
     int matrixTimeoutMinutes;
@@ -130,6 +135,11 @@ public final class DemoCommand implements CliCommand {
         Profile chosenProfile = Profile.parse(profile);
         Files.createDirectories(out);
         out = out.toAbsolutePath().normalize();
+        // Every run starts from scratch: an earlier run's broker data, stream state, checkpoints and
+        // simulated files would otherwise be resumed or mixed into this one.
+        for (String earlier : List.of("broker", "state", "runs", "simulated")) {
+            deleteRecursively(out.resolve(earlier));
+        }
 
         boolean simulated = recording == null || images == null;
         SimulatedLab lab = null;
@@ -145,7 +155,6 @@ public final class DemoCommand implements CliCommand {
         String bootstrap = bootstrapServers;
         if (bootstrap == null) {
             Path brokerDir = out.resolve("broker");
-            deleteRecursively(brokerDir);
             try {
                 broker = LocalBroker.builder().dataDir(brokerDir).start();
             } catch (LocalBroker.PortInUseException e) {
@@ -195,6 +204,7 @@ public final class DemoCommand implements CliCommand {
         values.put(ServiceConfig.BOOTSTRAP_SERVERS, bootstrap);
         values.put(ServiceConfig.METRICS_PORT, Integer.toString(metricsPort == 0 ? 0 : metricsPort + offset));
         values.put(ServiceConfig.STATE_DIR, out.resolve("state").toString());
+        values.putAll(settings);
         return ServiceConfig.load(values, System.getenv(), Map.of());
     }
 
@@ -300,7 +310,13 @@ public final class DemoCommand implements CliCommand {
                 DataSource.of("classification images", imagesPath, test.source()));
 
         ExperimentRunner runner = new ExperimentRunner(variants, seedList, settings, trainer);
-        return runner.run(simulated ? "cortexprior demo on SIMULATED data" : "cortexprior demo", configuration,
+        if (chosenProfile == Profile.SMOKE) {
+            configuration.put("note", "The smoke profile trains tiny networks for seconds: a check that the pipeline "
+                    + "runs, not a comparison of variants. Use --profile cpu for numbers worth comparing.");
+        }
+        String title = simulated ? "cortexprior demo on SIMULATED data"
+                : "cortexprior demo on " + recordingPath.getFileName() + " (" + selected.size() + " sessions)";
+        return runner.run(title, configuration,
                 provenance, test, neural, new BarProgress("demo: evaluate "));
     }
 
@@ -365,6 +381,10 @@ public final class DemoCommand implements CliCommand {
             double l2 = runs.stream().filter(r -> r.result().l2() != null && r.result().l2().median() != null)
                     .mapToDouble(r -> r.result().l2().median()).average().orElse(Double.NaN);
             System.out.printf(Locale.ROOT, "demo: %-16s %8.3f %12.3f %12.3f %12.4f%n", variant, clean, at05, at10, l2);
+        }
+        if (Profile.parse(profile) == Profile.SMOKE) {
+            System.out.println("demo: these numbers come from the smoke profile (tiny networks trained for seconds): they "
+                    + "show that the pipeline runs, not which variant is more robust; use --profile cpu for that");
         }
         System.out.printf(Locale.ROOT, "demo: report %s (finished in %.1f minutes)%n", files.html(),
                 (System.nanoTime() - started) / 6e10);

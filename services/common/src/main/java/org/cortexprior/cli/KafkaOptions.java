@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 public final class KafkaOptions {
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers. When omitted, commands that need Kafka start a local broker on 127.0.0.1.")
+            description = "Kafka bootstrap servers. When omitted, 'demo' and 'replay' start a local broker on 127.0.0.1; "
+                    + "services such as 'predict', and training on a streamed target, need a cluster.")
     String bootstrapServers;
 
     @Option(names = "--config", paramLabel = "FILE",

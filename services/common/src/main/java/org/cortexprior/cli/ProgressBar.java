@@ -64,7 +64,8 @@ public final class ProgressBar implements AutoCloseable {
         String counts = total > 0
                 ? String.format(Locale.ROOT, "%d/%d %s", current, total, unit)
                 : String.format(Locale.ROOT, "%d %s", current, unit);
-        String speed = String.format(Locale.ROOT, "%.1f %s/s", rate, unit);
+        String speed = rate >= 1 || rate == 0 ? String.format(Locale.ROOT, "%.1f %s/s", rate, unit)
+                : String.format(Locale.ROOT, "%.1f s per %s", 1 / rate, unit.endsWith("s") ? unit.substring(0, unit.length() - 1) : unit);
         if (terminal) {
             StringBuilder bar = new StringBuilder();
             if (total > 0) {
