@@ -22,6 +22,7 @@ import org.cortexprior.avro.SessionProgress;
 import org.cortexprior.avro.TileAccumulator;
 import org.cortexprior.kafka.KafkaSettings;
 import org.cortexprior.kafka.Topics;
+import org.cortexprior.predictor.internals.CnnFitter;
 import org.cortexprior.predictor.internals.FitWorker;
 import org.cortexprior.predictor.internals.GramMath;
 import org.cortexprior.predictor.internals.MatrixPlan;
@@ -163,10 +164,10 @@ public final class PredictorService implements AutoCloseable {
 
     static ModelFitter fitter(PredictorConfig config) {
         return switch (config.model()) {
+            case "cnn" -> new CnnFitter(config.seed());
             case "ridge" -> new RidgeFitter(config.seed());
             case "savedmodel" -> new SavedModelFitter(java.nio.file.Path.of(config.savedModelPath()));
-            // NOTE: the convolutional-core model is not built yet; it falls back to the
-            // random-feature ridge model.
+            // PredictorConfig accepts only the models above, so this branch is a safety net.
             default -> {
                 log.warn("[predictor] Model {} is not available in this build; using ridge", config.model());
                 yield new RidgeFitter(config.seed());

@@ -16,14 +16,33 @@ public final class FitData {
     private final int[] trialImage;
     private final float[][] responses;
     private final boolean[] validation;
+    private final float[][] behaviour;
+    private final float[][] pupilPosition;
 
     public FitData(int size, int neurons, float[][] images, int[] trialImage, float[][] responses, boolean[] validation) {
+        this(size, neurons, images, trialImage, responses, validation, null, null);
+    }
+
+    /**
+     * @param behaviour per trial running speed, pupil size and pupil size change, or null when not
+     *     every trial has them
+     * @param pupilPosition per trial pupil centre x and y, or null when not every trial has it
+     */
+    public FitData(int size, int neurons, float[][] images, int[] trialImage, float[][] responses, boolean[] validation,
+                   float[][] behaviour, float[][] pupilPosition) {
         this.size = size;
         this.neurons = neurons;
         this.images = images;
         this.trialImage = trialImage;
         this.responses = responses;
         this.validation = validation;
+        this.behaviour = behaviour;
+        this.pupilPosition = pupilPosition;
+    }
+
+    /** Returns the same trials with another validation split. */
+    public FitData withValidation(boolean[] heldOut) {
+        return new FitData(size, neurons, images, trialImage, responses, heldOut, behaviour, pupilPosition);
     }
 
     /**
@@ -70,6 +89,16 @@ public final class FitData {
 
     public boolean[] validation() {
         return validation;
+    }
+
+    /** Returns per trial running speed, pupil size and its change, or null when trials lack behaviour. */
+    public float[][] behaviour() {
+        return behaviour;
+    }
+
+    /** Returns per trial the pupil centre (x, y), or null when trials lack it. */
+    public float[][] pupilPosition() {
+        return pupilPosition;
     }
 
     public int trialCount() {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import org.cortexprior.avro.Behaviour;
+import org.cortexprior.avro.PupilPosition;
 import org.cortexprior.avro.SessionAnnouncement;
 import org.cortexprior.avro.StimulusImage;
 import org.cortexprior.avro.Tier;
@@ -55,6 +57,10 @@ public final class SessionFit {
         List<Integer> trialImage = new ArrayList<>();
         List<float[]> responses = new ArrayList<>();
         List<Boolean> validationTier = new ArrayList<>();
+        List<float[]> behaviour = new ArrayList<>();
+        List<float[]> pupil = new ArrayList<>();
+        boolean allBehaviour = true;
+        boolean allPupil = true;
         boolean anyValidation = false;
         for (TrialBatch batch : batches) {
             for (Trial trial : batch.getTrials()) {
@@ -71,6 +77,13 @@ public final class SessionFit {
                 }
                 trialImage.add(index);
                 responses.add(LittleEndian.toFloats(trial.getResponses().duplicate().order(ByteOrder.LITTLE_ENDIAN)));
+                Behaviour state = trial.getBehaviour();
+                allBehaviour &= state != null;
+                behaviour.add(state == null ? null
+                        : new float[] {state.getRunningSpeed(), state.getPupilSize(), state.getPupilSizeChange()});
+                PupilPosition position = trial.getPupilPosition();
+                allPupil &= position != null;
+                pupil.add(position == null ? null : new float[] {position.getX(), position.getY()});
                 boolean held = trial.getTier() == Tier.VALIDATION;
                 anyValidation |= held;
                 validationTier.add(held);
@@ -85,8 +98,13 @@ public final class SessionFit {
         } else {
             validation = FitData.holdOutImages(trialImages, images.size(), 0.2, seed ^ announcement.getSessionId().hashCode());
         }
+        // NOTE: behaviour and pupil position reach the model only when every trial has them; a session
+        // where some trials lack them is fitted without modulator or shifter.
+        boolean hasTrials = trialImages.length > 0;
         return new FitData(size, neurons, images.toArray(new float[0][]), trialImages,
-                responses.toArray(new float[0][]), validation);
+                responses.toArray(new float[0][]), validation,
+                allBehaviour && hasTrials ? behaviour.toArray(new float[0][]) : null,
+                allPupil && hasTrials ? pupil.toArray(new float[0][]) : null);
     }
 
     /** Fits the model and derives each neuron's weight: SNR times held-out correlation, zero at or below {@code minCorrelation}. */
