@@ -10,17 +10,18 @@ import java.util.Locale;
  *       training images, batch 64 plus 16 pairs, alpha 10, SGD lr 0.1 with momentum 0.9 and no
  *       weight decay, a cycle of 5 phases x 4 epochs (lr x0.3 per phase) restarting every 20
  *       epochs, 1% validation holdout. Needs a GPU to finish in hours.
- *   <li>{@code cpu}: widths 16..128 (multiplier 0.25), 4 epochs over 4,000 training images (244
+ *   <li>{@code cpu}: widths 16..128 (multiplier 0.25), 4 epochs over 4,000 training images (248
  *       steps), one cycle of 4 one-epoch phases, 2,000 test images. Sized so that one run takes
- *       about 5 minutes or less on 2 CPU cores, and 6 runs (3 targets x 2 seeds) fit in a
- *       one-hour comparison. Validation accuracy on grayscale CIFAR-10 is about 0.3 (measured
- *       after 4 epochs over 6,000 images), far below that of the {@code paper} profile.
- *       NOTE: the times come from a 2-core machine shared with other jobs. With 6,000 training
- *       images (372 steps), a {@code pixel-threshold} run on the CIFAR-10 JPEG zip took 608 s of
- *       wall time at a load average of 5 to 8. Scaling by step count gives about 400 s for 244
- *       steps at that load (an estimate, not measured). Steps of the {@code none} target put 64
- *       instead of 96 images through the network. At a load average near 20, libtorch's 2
- *       intra-op threads progressed at 0.1 steps/s, so no run could be timed then.
+ *       at most about 5 to 6 minutes on 2 CPU cores, and 6 runs (3 targets x 2 seeds) fit in a
+ *       one-hour comparison. On grayscale CIFAR-10 it reaches a validation accuracy of about 0.3
+ *       to 0.36, far below that of the {@code paper} profile.
+ *       NOTE: the times come from a 2-core machine shared with other jobs. A
+ *       {@code pixel-threshold} run on the CIFAR-10 JPEG zip took 336 s of wall time with 1
+ *       intra-op thread ({@link TrainerConfig#intraOpThreads()}) at a load average of 10 to 15.
+ *       With the earlier 6,000 training images (372 steps) and libtorch's default 2 threads, it
+ *       took 608 s at a load average of 5 to 8. At a load average near 20, 2 threads progressed at
+ *       0.1 steps/s, so no run could be timed then. Steps of the {@code none} target put 64
+ *       instead of 96 images through the network, so its runs are shorter; none was timed.
  *   <li>{@code smoke}: widths 8..64 (multiplier 0.125), 2 epochs over 1,024 training images, 500
  *       test images; under a minute on 2 cores, for checking that the pipeline runs and learns.
  * </ul>

@@ -49,6 +49,12 @@ public final class TrainingRun {
     /** Trains and returns the summary; also written to {@code summary.json} in the output directory. */
     public static TrainingSummary run(TrainerConfig config) {
         Device device = config.device() != null ? config.device() : TrainedModels.defaultDevice();
+        if (config.intraOpThreads() > 0) {
+            // The engine loads libtorch, which JniUtils calls into.
+            ai.djl.engine.Engine.getInstance();
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(config.intraOpThreads());
+            log.info("[trainer run={}] libtorch intra-op threads set to {}", config.runId(), config.intraOpThreads());
+        }
         TrainingParameters p = config.parameters();
         ClassificationData data = ClassificationDataReader.read(config.images(), new ClassificationDataReader.Selection(
                 p.imageSize(), p.trainImages(), p.testImages(), p.validationFraction(), config.seed()));

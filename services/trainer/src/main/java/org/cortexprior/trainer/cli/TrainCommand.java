@@ -75,6 +75,11 @@ public final class TrainCommand implements CliCommand {
             description = "Fraction of a streamed matrix's pairs that must be covered before it is used (default: ${DEFAULT-VALUE}).")
     double minCoverage;
 
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "Threads libtorch uses inside one CPU operation; 0 for its default, one per core. "
+                    + "On a machine busy with other work, 1 is often faster (default: ${DEFAULT-VALUE}).")
+    int threads;
+
     @Mixin
     KafkaOptions kafka;
 
@@ -94,6 +99,7 @@ public final class TrainCommand implements CliCommand {
                     .stimuli(stimuli)
                     .outputDir(out)
                     .minCoverage(minCoverage)
+                    .intraOpThreads(threads)
                     .meterRegistry(runtime.registry());
             if (matrixIds != null && !matrixIds.isEmpty()) {
                 builder.matrixIds(matrixIds);
