@@ -20,8 +20,8 @@ import java.util.Locale;
  *       intra-op thread ({@link TrainerConfig#intraOpThreads()}) at a load average of 10 to 15.
  *       With the earlier 6,000 training images (372 steps) and libtorch's default 2 threads, it
  *       took 608 s at a load average of 5 to 8. At a load average near 20, 2 threads progressed at
- *       0.1 steps/s, so no run could be timed then. Steps of the {@code none} target put 64
- *       instead of 96 images through the network, so its runs are shorter; none was timed.
+ *       0.1 steps/s, so no run could be timed then. A {@code none} run (64 instead of 96 images
+ *       per step) took 299 s with 1 thread at a load average of 9 to 16.
  *   <li>{@code smoke}: widths 8..64 (multiplier 0.125), 2 epochs over 1,024 training images, 500
  *       test images; under a minute on 2 cores, for checking that the pipeline runs and learns.
  * </ul>
