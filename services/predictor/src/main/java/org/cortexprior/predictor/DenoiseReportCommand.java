@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  * {@code predicted_held_out_images} are Pearson r values.
  *
  * <p>On V4 session 210325 (50 neurons, 640 images) with the defaults (3 seeds, 5 folds, 18 fits) the
- * CNN takes a few minutes on 2 CPU cores and ridge under a minute.
+ * CNN used 70 CPU seconds; on 2 cores shared with other builds that took 2.5 minutes of wall time.
  */
 @Command(name = "denoise-report", mixinStandardHelpOptions = true,
         description = "Compare similarity from single trials, half averages and model predictions against the "
