@@ -54,7 +54,7 @@ class HelmChartTest {
 
         JsonNode predictor = find(manifests, "StatefulSet", "cortexprior-predictor");
         JsonNode spec = predictor.path("spec");
-        assertEquals(2, spec.path("replicas").asInt());
+        assertEquals(1, spec.path("replicas").asInt());
         JsonNode claim = spec.path("volumeClaimTemplates").get(0);
         assertEquals("state", claim.path("metadata").path("name").asText());
         assertEquals("20Gi", claim.path("spec").path("resources").path("requests").path("storage").asText());
@@ -65,7 +65,7 @@ class HelmChartTest {
         assertEquals("/var/lib/cortexprior/state", env(container, "CORTEXPRIOR_STATE_DIR"));
 
         String properties = find(manifests, "ConfigMap", "cortexprior-config").path("data").path("cortexprior.properties").asText();
-        assertTrue(properties.contains("streams.num.standby.replicas=1\n"), properties);
+        assertTrue(properties.contains("streams.num.standby.replicas=0\n"), properties);
     }
 
     @Test
