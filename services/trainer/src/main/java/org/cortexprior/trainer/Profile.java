@@ -15,13 +15,15 @@ import java.util.Locale;
  *       at most about 5 to 6 minutes on 2 CPU cores, and 6 runs (3 targets x 2 seeds) fit in a
  *       one-hour comparison. On grayscale CIFAR-10 it reaches a validation accuracy of about 0.3
  *       to 0.36, far below that of the {@code paper} profile.
- *       NOTE: the times come from a 2-core machine shared with other jobs. A
- *       {@code pixel-threshold} run on the CIFAR-10 JPEG zip took 336 s of wall time with 1
- *       intra-op thread ({@link TrainerConfig#intraOpThreads()}) at a load average of 10 to 15.
- *       With the earlier 6,000 training images (372 steps) and libtorch's default 2 threads, it
- *       took 608 s at a load average of 5 to 8. At a load average near 20, 2 threads progressed at
- *       0.1 steps/s, so no run could be timed then. A {@code none} run (64 instead of 96 images
- *       per step) took 299 s with 1 thread at a load average of 9 to 16.
+ *       NOTE: the times come from a 2-core machine shared with other jobs, and depend mostly on
+ *       that load and on libtorch's intra-op threads ({@link TrainerConfig#intraOpThreads()}).
+ *       A {@code pixel-threshold} run on the CIFAR-10 JPEG zip took 52 s of wall time with 1
+ *       thread at a load average of 4 to 6 (511 images/s), and 336 s with 1 thread at a load
+ *       average of 10 to 15. A {@code none} run (64 instead of 96 images per step) took 299 s
+ *       with 1 thread at a load average of 9 to 16. With the earlier 6,000 training images (372
+ *       steps) and libtorch's default 2 threads, a {@code pixel-threshold} run took 608 s at a
+ *       load average of 5 to 8, and at a load average near 20, 2 threads progressed at 0.1
+ *       steps/s.
  *   <li>{@code smoke}: widths 8..64 (multiplier 0.125), 2 epochs over 1,024 training images, 500
  *       test images; under a minute on 2 cores, for checking that the pipeline runs and learns.
  * </ul>

@@ -179,11 +179,12 @@ public final class TrainerConfig {
     }
 
     /**
-     * Threads libtorch uses inside one operation on the CPU, or 0 for libtorch's default (one per
-     * core). The setting applies to the whole process. On a machine shared with other busy
-     * processes, 1 can be several times faster than 2: measured on 2 cores at a load average near
-     * 18, one training step of the {@code cpu} profile took 0.85 s with 1 thread and 7.8 s with 2,
-     * most likely because each parallel operation waits until both threads have been scheduled.
+     * Threads libtorch uses inside one operation on the CPU (default 1), or 0 for libtorch's
+     * default of one per core. The setting applies to the whole process. On a 2-core machine
+     * shared with other busy processes, one thread was several times faster than two. A
+     * {@code cpu}-profile run took 52 s with 1 thread and 207 s with 2 at a load average of 4 to
+     * 7. At a load average near 18, one step took 0.85 s with 1 thread and 7.8 s with 2, most
+     * likely because each parallel operation waits until both threads have been scheduled.
      */
     public int intraOpThreads() {
         return intraOpThreads;
@@ -208,7 +209,7 @@ public final class TrainerConfig {
         private String runId;
         private boolean resume = true;
         private TrainingListener listener;
-        private int intraOpThreads;
+        private int intraOpThreads = 1;
 
         public Builder images(Path images) {
             this.images = images;
@@ -308,7 +309,7 @@ public final class TrainerConfig {
             return this;
         }
 
-        /** Sets the intra-op threads of libtorch on the CPU; 0 keeps its default. */
+        /** Sets the intra-op threads of libtorch on the CPU (default 1); 0 keeps libtorch's default. */
         public Builder intraOpThreads(int threads) {
             this.intraOpThreads = threads;
             return this;

@@ -75,9 +75,9 @@ public final class TrainCommand implements CliCommand {
             description = "Fraction of a streamed matrix's pairs that must be covered before it is used (default: ${DEFAULT-VALUE}).")
     double minCoverage;
 
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "Threads libtorch uses inside one CPU operation; 0 for its default, one per core. "
-                    + "On a machine busy with other work, 1 is often faster (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "Threads libtorch uses inside one CPU operation, or 0 for its default of one per core "
+                    + "(default: ${DEFAULT-VALUE}; on a machine busy with other work, 1 was several times faster than 2).")
     int threads;
 
     @Mixin
