@@ -46,7 +46,6 @@ import org.cortexprior.recordings.SessionReplayer;
 import org.cortexprior.runtime.ServiceConfig;
 import org.cortexprior.serde.CortexSerdes;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -87,11 +86,6 @@ class FaultToleranceIT {
     // ---------------------------------------------------------------- predictor crash
 
     @Test
-    @Disabled("Fails in about 2 of 5 runs, with 3 kills, in services/predictor: the killed run's final raw matrix "
-            + "has NaN where the uninterrupted run has 0.0 for every cross-session image pair (1520 of 2304 "
-            + "entries), and once the neural matrix differed by 1.52. The failing run had applied a session's first "
-            + "generation while the union image set still held only that session's 16 images. Enable it once "
-            + "the predictor's restart and aggregation order is fixed; with -Dresilience.predictor.kills=0 it passed 3 of 3.")
     void killedPredictorMatchesUninterruptedRun(@TempDir Path dir) throws Exception {
         Random random = new Random(SEED);
         SyntheticRecordings.Spec[] specs = {
