@@ -177,7 +177,7 @@ public final class DemoCommand implements CliCommand {
         System.out.flush();
 
         try (Recording opened = Recording.open(recordingPath);
-             PredictorService predictor = PredictorService.start(predictorConfig(predictorRuntime.config()),
+             PredictorService predictor = PredictorService.start(predictorConfig(predictorRuntime.config(), simulated),
                      predictorRuntime.registry())) {
             List<RecordedSession> selected = opened.select(sessions);
             replay(selected, kafka, replayRuntime, recordingPath);
@@ -208,10 +208,16 @@ public final class DemoCommand implements CliCommand {
         return ServiceConfig.load(values, System.getenv(), Map.of());
     }
 
-    private ServiceConfig predictorConfig(ServiceConfig base) {
-        return base.with(PredictorConfig.IMAGE_SET, "per-session")
+    private ServiceConfig predictorConfig(ServiceConfig base, boolean simulated) {
+        ServiceConfig config = base.with(PredictorConfig.IMAGE_SET, "per-session")
                 .with(PredictorConfig.MODEL, predictorModel)
                 .with(PredictorConfig.APPLICATION_ID, "cortexprior-demo-predictor");
+        if (simulated && !settings.containsKey(PredictorConfig.INPUT_SIZE)) {
+            // The simulated receptive fields have wavelengths of 5 to 13 pixels at 32 x 32; the
+            // model's default of 16 x 16 would blur the finest of them away.
+            config = config.with(PredictorConfig.INPUT_SIZE, "32");
+        }
+        return config;
     }
 
     private Path writeSimulatedRecording(SimulatedLab lab) throws IOException {
