@@ -43,7 +43,7 @@ final class MetricsTable {
         for (String line : Files.readAllLines(markdown)) {
             Matcher matcher = ROW.matcher(line);
             if (matcher.matches()) {
-                rows.add(new Row(matcher.group(1), matcher.group(2).contains("(planned)")));
+                rows.add(new Row(matcher.group(1), (matcher.group(2).contains("(planned)") || matcher.group(2).contains("(GPU only)"))));
             }
         }
         if (rows.isEmpty()) {

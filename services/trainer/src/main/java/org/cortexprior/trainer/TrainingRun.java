@@ -60,6 +60,15 @@ public final class TrainingRun {
                 p.imageSize(), p.trainImages(), p.testImages(), p.validationFraction(), config.seed()));
         MeterRegistry registry = config.meterRegistry() != null ? config.meterRegistry() : new SimpleMeterRegistry();
         TrainerMetrics metrics = new TrainerMetrics(registry, config.runId());
+        if (device.isGpu()) {
+            // NOTE: only exercised on machines with a CUDA GPU; CPU-only builds never register it.
+            io.micrometer.core.instrument.Gauge.builder("trainer.gpu.memory.used",
+                            () -> ai.djl.util.cuda.CudaUtils.getGpuMemory(device).getUsed())
+                    .description("GPU memory in use as CUDA reports it")
+                    .baseUnit("bytes")
+                    .tag("device", device.toString())
+                    .register(registry);
+        }
 
         try (TrainingEvents events = config.kafka() != null ? TrainingEvents.kafka(config.runId(), config.kafka())
                 : TrainingEvents.none();
