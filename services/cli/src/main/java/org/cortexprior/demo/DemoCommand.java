@@ -288,7 +288,8 @@ public final class DemoCommand implements CliCommand {
             seedList.add(s);
         }
         TrainerVariants trainer = new TrainerVariants(imagesPath, chosenProfile, recordingPath, out.resolve("runs"),
-                kafka, List.of("neural/*"), Duration.ofMinutes(10), trainerRuntime.registry(), null);
+                kafka, List.of("neural/*"), Duration.ofMinutes(10), trainerRuntime.registry(), null)
+                .stimulusSessions(sessions);
         LabeledImages test = TestImageReader.read(imagesPath, 32, testImages, settings.seed());
 
         SimilarityMatrixReader matrices = SimilarityMatrixReader.read(kafka, Duration.ofSeconds(60));

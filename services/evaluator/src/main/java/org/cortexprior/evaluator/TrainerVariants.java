@@ -45,6 +45,7 @@ public final class TrainerVariants implements VariantTrainer {
     private final Duration matrixWait;
     private final MeterRegistry registry;
     private final Device device;
+    private List<String> stimulusSessions = List.of();
 
     /**
      * @param images classification images (CIFAR binary directory, image folder or zip)
@@ -70,6 +71,12 @@ public final class TrainerVariants implements VariantTrainer {
         this.device = device;
     }
 
+    /** Limits pixel targets from a stimulus recording to these sessions; empty (the default) for all. */
+    public TrainerVariants stimulusSessions(List<String> sessions) {
+        this.stimulusSessions = List.copyOf(sessions);
+        return this;
+    }
+
     /** Checks that every variant name is known; returns the names in lower case. */
     public static List<String> parseVariants(List<String> names) {
         return names.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).filter(n -> !n.isEmpty()).peek(n -> {
@@ -93,7 +100,7 @@ public final class TrainerVariants implements VariantTrainer {
                 .runId(variant + "-seed" + seed)
                 .resume(true);
         if (stimuli != null) {
-            builder.stimuli(stimuli);
+            builder.stimuli(stimuli).stimulusSessions(stimulusSessions);
         }
         if (kafka != null) {
             builder.kafka(kafka);

@@ -34,6 +34,7 @@ public final class TrainerConfig {
     private final long seed;
     private final double blurSigma;
     private final Path stimuli;
+    private final java.util.List<String> stimulusSessions;
     private final Path outputDir;
     private final KafkaSettings kafka;
     private final List<String> matrixIds;
@@ -54,6 +55,7 @@ public final class TrainerConfig {
         this.seed = b.seed;
         this.blurSigma = b.blurSigma;
         this.stimuli = b.stimuli;
+        this.stimulusSessions = b.stimulusSessions == null ? java.util.List.of() : java.util.List.copyOf(b.stimulusSessions);
         this.outputDir = Objects.requireNonNull(b.outputDir, "output directory is required");
         this.kafka = b.kafka;
         this.matrixIds = b.matrixIds != null ? List.copyOf(b.matrixIds) : defaultMatrixIds(b.target);
@@ -124,6 +126,14 @@ public final class TrainerConfig {
     /** Stimulus images (folder or zip) for targets computed from pixels, or null. */
     public Path stimuli() {
         return stimuli;
+    }
+
+    /**
+     * Sessions of a stimulus recording whose images form pixel targets, by canonical id or session
+     * part; empty for every session.
+     */
+    public java.util.List<String> stimulusSessions() {
+        return stimulusSessions;
     }
 
     public Path outputDir() {
@@ -199,6 +209,7 @@ public final class TrainerConfig {
         private long seed = 1;
         private double blurSigma;
         private Path stimuli;
+        private java.util.List<String> stimulusSessions;
         private Path outputDir;
         private KafkaSettings kafka;
         private List<String> matrixIds;
@@ -246,6 +257,12 @@ public final class TrainerConfig {
 
         public Builder blurSigma(double sigma) {
             this.blurSigma = sigma;
+            return this;
+        }
+
+        /** Limits a stimulus recording to these sessions (canonical ids or session parts); empty for all. */
+        public Builder stimulusSessions(java.util.List<String> sessions) {
+            this.stimulusSessions = sessions;
             return this;
         }
 

@@ -124,7 +124,8 @@ public final class TrainingRun {
      */
     private static PairSource recordingPixelTargets(TrainerConfig config, TrainingParameters p) {
         StimulusSet all = new StimulusSet(p.stimulusResolution());
-        java.util.Map<String, java.util.List<String>> sessions = RecordingStimuli.read(config.stimuli(), all);
+        java.util.Map<String, java.util.List<String>> sessions = RecordingStimuli.read(config.stimuli(), all,
+                config.stimulusSessions());
         MatrixSet set = new MatrixSet(all, 0);
         String name = config.target().cliName();
         for (java.util.Map.Entry<String, java.util.List<String>> session : sessions.entrySet()) {

@@ -57,13 +57,15 @@ public final class RecordingStimuli {
     }
 
     /**
-     * Adds every stimulus of every session to {@code into} and returns each session's image ids,
-     * keyed by session id in the recording's order.
+     * Adds every stimulus of the selected sessions to {@code into} and returns each session's image
+     * ids, keyed by session id in the recording's order.
+     *
+     * @param sessions canonical session ids or session parts; empty selects every session
      */
-    public static Map<String, List<String>> read(Path path, StimulusSet into) {
+    public static Map<String, List<String>> read(Path path, StimulusSet into, List<String> sessions) {
         Map<String, List<String>> bySession = new LinkedHashMap<>();
         try (Recording recording = Recording.open(path)) {
-            for (RecordedSession session : recording.sessions()) {
+            for (RecordedSession session : recording.select(sessions)) {
                 List<String> ids = new ArrayList<>();
                 for (int i = 0; i < session.imageIds().size(); i++) {
                     Stimulus stimulus = session.stimulus(i);
