@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * JVM from the {@code kafka_2.13} jar on this process's class path.
  *
  * <p>Both listeners bind to 127.0.0.1 only. Data lives in a directory the caller chooses; a
- * directory that already holds a formatted log is reused, so a broker can be stopped and started
+ * directory that already contains a formatted log is reused, so a broker can be stopped and started
  * again on the same data (which crash tests rely on). Replication factors are 1 and the initial
  * rebalance delay is 0, which suits one machine, not production.
  *

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -30,9 +28,6 @@ import picocli.CommandLine;
  */
 class EvaluateCommandTest {
 
-    private static final List<String> CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-            "horse", "ship", "truck");
-
     @TempDir
     Path directory;
 
@@ -41,7 +36,7 @@ class EvaluateCommandTest {
         Path run = directory.resolve("run");
         writeCheckpoint(run);
         Path cifar = directory.resolve("cifar");
-        writeCifarBinary(cifar, 20, 60);
+        CifarBinaryFixture.write(cifar, 20, 60, 5);
         Path out = directory.resolve("evaluation");
 
         int code = new CommandLine(new EvaluateCommand()).execute("--checkpoint", run.toString(), "--images",
@@ -62,7 +57,7 @@ class EvaluateCommandTest {
     @Test
     void missingCheckpointIsInvalidInput() throws Exception {
         Path cifar = directory.resolve("cifar");
-        writeCifarBinary(cifar, 10, 10);
+        CifarBinaryFixture.write(cifar, 10, 10, 5);
         CommandLine command = new CommandLine(new EvaluateCommand());
         command.setExecutionExceptionHandler((e, cli, parsed) -> e instanceof org.cortexprior.cli.InvalidInputException
                 ? ExitCodes.INVALID_INPUT : ExitCodes.FAILED);
@@ -73,34 +68,12 @@ class EvaluateCommandTest {
 
     private static void writeCheckpoint(Path run) {
         Engine.getInstance().setRandomSeed(3);
-        ModelSpec spec = ModelSpec.resnet18(0.125, 32, CLASSES, 0);
+        ModelSpec spec = ModelSpec.resnet18(0.125, 32, CifarBinaryFixture.CLASSES, 0);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             TappedResNet model = new TappedResNet(spec);
             model.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 32, 32));
             CheckpointStore.write(run.resolve("best"), new CheckpointStore.Manifest(CheckpointStore.FORMAT,
                     CheckpointStore.FORMAT_VERSION, spec, "model-1.params", null, 1, 0, 1, 0.1, 3, Map.of()), model, null);
         }
-    }
-
-    /** Writes data_batch_1..5.bin with {@code perBatch} random records each and test_batch.bin with {@code test}. */
-    private static void writeCifarBinary(Path dir, int perBatch, int test) throws Exception {
-        Files.createDirectories(dir);
-        Random random = new Random(5);
-        for (int b = 1; b <= 5; b++) {
-            Files.write(dir.resolve("data_batch_" + b + ".bin"), records(perBatch, random));
-        }
-        Files.write(dir.resolve("test_batch.bin"), records(test, random));
-        Files.writeString(dir.resolve("batches.meta.txt"), String.join("\n", CLASSES) + "\n");
-    }
-
-    private static byte[] records(int count, Random random) {
-        byte[] bytes = new byte[count * 3073];
-        for (int i = 0; i < count; i++) {
-            bytes[i * 3073] = (byte) (i % 10);
-            for (int j = 1; j < 3073; j++) {
-                bytes[i * 3073 + j] = (byte) random.nextInt(256);
-            }
-        }
-        return bytes;
     }
 }

@@ -74,12 +74,14 @@ class V4RecordingTest {
             for (int image = 0; image < session.imageCount(); image++) {
                 RecordedTrial trial = session.trial(image);
                 int repeats = single.repeatCount(image);
-                assertTrue(repeats >= 6 && repeats <= 10, "repeats " + repeats);
+                assertTrue(repeats >= 6, "repeats " + repeats);
+                assertTrue(repeats <= 10, "repeats " + repeats);
                 assertEquals(repeats, trial.repeats());
                 assertArrayEquals(trial.responses(), single.mean(image), 1e-5f);
             }
             double median = Reliability.median(Reliability.splitHalf(single));
-            assertTrue(median > 0.55 && median < 0.70, "median split-half reliability " + median);
+            assertTrue(median > 0.55, "median split-half reliability " + median);
+            assertTrue(median < 0.70, "median split-half reliability " + median);
             assertEquals(RecordedTrial.UNKNOWN_REPEATS, recording.session("190923").trial(0).repeats());
             assertTrue(recording.session("190923").singleTrials().isEmpty());
         }

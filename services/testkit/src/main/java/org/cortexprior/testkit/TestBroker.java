@@ -21,7 +21,7 @@ import org.testcontainers.kafka.KafkaContainer;
  *
  * <p>The system property {@code cortexprior.test.broker} chooses it: {@code local} runs
  * {@link LocalBroker} (KRaft, 127.0.0.1); {@code testcontainers} runs Apache Kafka's image through
- * Testcontainers; {@code auto} (the default) uses Testcontainers when a Docker engine answers and
+ * Testcontainers; {@code auto} (the default) uses Testcontainers when a Docker engine responds and
  * the local broker otherwise. The same tests thus run in both set-ups. The system property
  * {@code cortexprior.test.bootstrap.servers} points the tests at an existing cluster instead.
  *
@@ -49,7 +49,7 @@ public final class TestBroker {
             String mode = System.getProperty("cortexprior.test.broker", "auto");
             boolean docker = !mode.equals("local") && dockerAvailable();
             if (mode.equals("testcontainers") && !docker) {
-                throw new IllegalStateException("cortexprior.test.broker=testcontainers but no Docker engine answers");
+                throw new IllegalStateException("cortexprior.test.broker=testcontainers but no Docker engine responds");
             }
             bootstrapServers = docker ? startContainer() : startLocal();
         }

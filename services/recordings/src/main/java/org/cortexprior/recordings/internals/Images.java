@@ -106,7 +106,10 @@ public final class Images {
             }
             pixels[i] = (byte) (int) value;
         }
-        String conversion = rawBytes ? "" : unitRange ? ", scaled from [0, 1] to 0..255" : ", rounded and clamped to 0..255";
+        String conversion = "";
+        if (!rawBytes) {
+            conversion = unitRange ? ", scaled from [0, 1] to 0..255" : ", rounded and clamped to 0..255";
+        }
         return new Stimulus(imageId, width, height, channels, pixels,
                 array.source() + (index < 0 ? "" : " [" + index + "]") + (channelsFirst ? " (1 x H x W)" : "") + conversion);
     }

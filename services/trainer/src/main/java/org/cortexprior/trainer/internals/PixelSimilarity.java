@@ -57,14 +57,26 @@ public final class PixelSimilarity {
         return SimilarityMatrix.dense(matrixId, ids, s);
     }
 
+    private static float threshold(float value, double threshold) {
+        if (Float.isNaN(value)) {
+            return Float.NaN;
+        }
+        if (value > threshold) {
+            return 1f;
+        }
+        if (value < -threshold) {
+            return -1f;
+        }
+        return 0f;
+    }
+
     /** Returns +1 where the similarity is above {@code threshold}, -1 below {@code -threshold}, else 0. */
     public static SimilarityMatrix thresholded(String matrixId, SimilarityMatrix source, double threshold) {
         int n = source.imageCount();
         float[] s = new float[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                float v = source.get(i, j);
-                s[i * n + j] = Float.isNaN(v) ? Float.NaN : v > threshold ? 1f : v < -threshold ? -1f : 0f;
+                s[i * n + j] = threshold(source.get(i, j), threshold);
             }
         }
         return SimilarityMatrix.dense(matrixId, source.imageIds(), s);

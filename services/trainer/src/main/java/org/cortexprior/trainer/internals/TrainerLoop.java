@@ -360,11 +360,11 @@ public final class TrainerLoop {
     private static void requireSameArchitecture(ModelSpec found, ModelSpec expected, Path dir) {
         if (!Arrays.equals(found.widths(), expected.widths()) || found.imageSize() != expected.imageSize()
                 || !found.classNames().equals(expected.classNames()) || found.blurSigma() != expected.blurSigma()) {
-            throw new InvalidInputException("Checkpoint " + dir + " holds a different model (widths "
+            throw new InvalidInputException("Checkpoint " + dir + " contains a different model (widths "
                     + Arrays.toString(found.widths()) + ", image size " + found.imageSize() + ", blur " + found.blurSigma()
-                    + ", " + found.classNames().size() + " classes) than this run asks for (widths "
+                    + ", classes " + found.classNames() + ") than this run expects (widths "
                     + Arrays.toString(expected.widths()) + ", image size " + expected.imageSize() + ", blur "
-                    + expected.blurSigma() + ", " + expected.classNames().size() + " classes); choose another --out");
+                    + expected.blurSigma() + ", classes " + expected.classNames() + "); choose another --out");
         }
     }
 
