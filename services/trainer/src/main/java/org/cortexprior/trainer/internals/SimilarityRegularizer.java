@@ -32,8 +32,7 @@ public final class SimilarityRegularizer {
      */
     public static void updateMeans(NDList taps, NDList means, double beta) {
         for (int k = 0; k < taps.size(); k++) {
-            // Means over equal-sized axes in turn equal the joint mean; PyTorch's DJL binding reduces one axis per call.
-            NDArray batchMean = taps.get(k).stopGradient().mean(new int[] {3}).mean(new int[] {2}).mean(new int[] {0});
+            NDArray batchMean = channelRows(taps.get(k).stopGradient()).mean(new int[] {0});
             NDArray mean = means.get(k);
             mean.muli(beta).addi(batchMean.mul(1 - beta));
             batchMean.close();
@@ -42,13 +41,25 @@ public final class SimilarityRegularizer {
 
     /** Returns the cosine of each pair at one tap, shape (P), after centring by {@code mean}. */
     public static NDArray tapCosine(NDArray tap, NDArray mean) {
-        long pairs = tap.getShape().get(0) / 2;
-        NDArray centred = tap.sub(mean.stopGradient().reshape(1, -1, 1, 1)).reshape(tap.getShape().get(0), -1);
+        long images = tap.getShape().get(0);
+        long pairs = images / 2;
+        // Features flattened in (H, W, C) order: a cosine does not depend on the order, and for a
+        // channels-last tap this needs no copy.
+        NDArray centred = channelRows(tap).sub(mean.stopGradient().reshape(1, -1)).reshape(images, -1);
         NDArray first = centred.get(new NDIndex("0:{}", pairs));
         NDArray second = centred.get(new NDIndex("{}:", pairs));
         NDArray dot = first.mul(second).sum(new int[] {1});
         NDArray norms = first.square().sum(new int[] {1}).mul(second.square().sum(new int[] {1})).sqrt();
         return dot.div(norms.maximum(1e-12));
+    }
+
+    /**
+     * Returns a tap (N, C, H, W) as rows of channel values, shape (N * H * W, C). A tap stored
+     * channels last, as the network's taps are, becomes a view; any other layout is copied.
+     */
+    static NDArray channelRows(NDArray tap) {
+        long channels = tap.getShape().get(1);
+        return tap.transpose(0, 2, 3, 1).reshape(-1, channels);
     }
 
     /** Returns the model similarity of each pair, shape (P): the softmax(gamma)-weighted tap cosines. */
