@@ -61,6 +61,16 @@ public final class GramMath {
      * @return a new images x neurons array
      */
     public static float[] centreAndWeight(float[] values, int images, int neurons, boolean[] present, float[] weights) {
+        return centreAndWeight(values, images, neurons, present, weights, null);
+    }
+
+    /**
+     * As {@link #centreAndWeight(float[], int, int, boolean[], float[])}, and also fills
+     * {@code diagonal} (one entry per image, unless null) with what {@link #diagonal} would return
+     * for the result, in the same pass over the memory.
+     */
+    public static float[] centreAndWeight(float[] values, int images, int neurons, boolean[] present, float[] weights,
+                                          double[] diagonal) {
         // Partial sums per fixed block of images, added in block order, so the means do not
         // depend on how the blocks were scheduled.
         int blocks = (images + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
@@ -97,12 +107,21 @@ public final class GramMath {
         float[] result = new float[images * neurons];
         IntStream.range(0, images).parallel().forEach(i -> {
             if (present != null && !present[i]) {
+                if (diagonal != null) {
+                    diagonal[i] = 0;
+                }
                 return;
             }
             int row = i * neurons;
+            double squares = 0;
             for (int n = 0; n < neurons; n++) {
                 double w = weights == null ? 1.0 : weights[n];
-                result[row + n] = (float) ((values[row + n] - mean[n]) * w);
+                float centred = (float) ((values[row + n] - mean[n]) * w);
+                result[row + n] = centred;
+                squares += (double) centred * centred;
+            }
+            if (diagonal != null) {
+                diagonal[i] = squares;
             }
         });
         return result;

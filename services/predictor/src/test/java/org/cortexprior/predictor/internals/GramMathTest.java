@@ -1,5 +1,6 @@
 package org.cortexprior.predictor.internals;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -48,5 +50,38 @@ class GramMathTest {
         }
         int tiles = GramMath.tileCount(images, tileSize);
         assertEquals(tiles * (tiles + 1) / 2, seen.size());
+    }
+
+    /** The diagonal filled while centring equals the one computed from the centred result. */
+    @Test
+    void centringFillsTheDiagonalOfItsResult() {
+        int images = 300;
+        int neurons = 13;
+        Random random = new Random(5);
+        float[] x = new float[images * neurons];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (3 + random.nextGaussian());
+        }
+        float[] weights = new float[neurons];
+        for (int n = 0; n < neurons; n++) {
+            weights[n] = 0.5f + n / 10f;
+        }
+        boolean[] present = new boolean[images];
+        for (int i = 0; i < images; i++) {
+            present[i] = i % 7 != 3;
+        }
+        double[] diagonal = new double[images];
+        java.util.Arrays.fill(diagonal, -1);
+
+        float[] centred = GramMath.centreAndWeight(x, images, neurons, present, weights, diagonal);
+
+        assertArrayEquals(GramMath.centreAndWeight(x, images, neurons, present, weights), centred);
+        assertArrayEquals(GramMath.diagonal(centred, images, neurons), diagonal);
+        assertEquals(0, diagonal[3]);
+        double column = 0;
+        for (int i = 0; i < images; i++) {
+            column += centred[i * neurons + 4];
+        }
+        assertEquals(0, column, 1e-3, "neuron 4 centred over the present images");
     }
 }
