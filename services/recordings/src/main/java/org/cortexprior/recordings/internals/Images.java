@@ -1,11 +1,15 @@
 package org.cortexprior.recordings.internals;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 import org.cortexprior.recordings.NpyArray;
 import org.cortexprior.recordings.NpyDtype;
@@ -21,8 +25,11 @@ public final class Images {
     /** Decodes a JPEG or PNG file to 8-bit grayscale or RGB pixels. */
     public static Stimulus decode(String imageId, byte[] encoded, String source) {
         BufferedImage image;
+        // A memory-cached stream: ImageIO.read on a plain InputStream may buffer it in a temporary
+        // file, which costs more than decoding a small stimulus. ImageIO.read closes the stream.
         try {
-            image = ImageIO.read(new ByteArrayInputStream(encoded));
+            ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
+            image = ImageIO.read(input);
         } catch (IOException | RuntimeException e) {
             throw new RecordingFormatException(source + ": cannot decode the image: " + e.getMessage(), e);
         }
@@ -32,26 +39,68 @@ public final class Images {
         int width = image.getWidth();
         int height = image.getHeight();
         boolean gray = image.getColorModel().getNumColorComponents() == 1;
-        byte[] pixels;
-        if (gray) {
-            pixels = new byte[width * height];
-            Raster raster = image.getRaster();
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    pixels[y * width + x] = (byte) raster.getSample(x, y, 0);
-                }
-            }
-        } else {
-            pixels = new byte[width * height * 3];
-            int[] rgb = image.getRGB(0, 0, width, height, null, 0, width);
-            for (int i = 0; i < rgb.length; i++) {
-                pixels[3 * i] = (byte) (rgb[i] >> 16);
-                pixels[3 * i + 1] = (byte) (rgb[i] >> 8);
-                pixels[3 * i + 2] = (byte) rgb[i];
-            }
-        }
+        byte[] pixels = gray ? grayPixels(image) : rgbPixels(image);
         return new Stimulus(imageId, width, height, gray ? 1 : 3, pixels,
                 source + " (" + width + "x" + height + (gray ? " grayscale" : " RGB") + ")");
+    }
+
+    private static byte[] grayPixels(BufferedImage image) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        if (image.getType() == BufferedImage.TYPE_BYTE_GRAY && isPacked(image, width, 1)) {
+            return ((DataBufferByte) image.getRaster().getDataBuffer()).getData().clone();
+        }
+        byte[] pixels = new byte[width * height];
+        Raster raster = image.getRaster();
+        // 16-bit grayscale PNGs keep their 8 most significant bits.
+        int shift = Math.max(0, raster.getSampleModel().getSampleSize(0) - 8);
+        int[] row = new int[width];
+        for (int y = 0; y < height; y++) {
+            raster.getSamples(0, y, width, 1, 0, row);
+            for (int x = 0; x < width; x++) {
+                pixels[y * width + x] = (byte) (row[x] >>> shift);
+            }
+        }
+        return pixels;
+    }
+
+    private static byte[] rgbPixels(BufferedImage image) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        byte[] pixels = new byte[width * height * 3];
+
+        // The JPEG decoder hands back packed BGR bytes; reordering them directly is many times faster
+        // than going through the colour model pixel by pixel.
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && isPacked(image, width, 3)) {
+            byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            for (int i = 0; i < pixels.length; i += 3) {
+                pixels[i] = bgr[i + 2];
+                pixels[i + 1] = bgr[i + 1];
+                pixels[i + 2] = bgr[i];
+            }
+            return pixels;
+        }
+
+        int[] rgb = image.getRGB(0, 0, width, height, null, 0, width);
+        for (int i = 0; i < rgb.length; i++) {
+            pixels[3 * i] = (byte) (rgb[i] >> 16);
+            pixels[3 * i + 1] = (byte) (rgb[i] >> 8);
+            pixels[3 * i + 2] = (byte) rgb[i];
+        }
+        return pixels;
+    }
+
+    /** Tells whether the raster is one byte buffer that holds exactly the image, rows back to back. */
+    private static boolean isPacked(BufferedImage image, int width, int channels) {
+        Raster raster = image.getRaster();
+        return raster.getParent() == null
+                && raster.getDataBuffer() instanceof DataBufferByte buffer
+                && buffer.getNumBanks() == 1
+                && buffer.getOffset() == 0
+                && raster.getSampleModel() instanceof PixelInterleavedSampleModel model
+                && model.getScanlineStride() == width * channels
+                && model.getPixelStride() == channels
+                && buffer.getData().length == width * image.getHeight() * channels;
     }
 
     /**
