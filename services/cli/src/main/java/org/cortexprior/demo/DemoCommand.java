@@ -34,6 +34,8 @@ import org.cortexprior.predictor.PredictorConfig;
 import org.cortexprior.predictor.PredictorService;
 import org.cortexprior.recordings.RecordedSession;
 import org.cortexprior.recordings.Recording;
+import org.cortexprior.recordings.RecordingFormatException;
+import org.cortexprior.recordings.ReplayResult;
 import org.cortexprior.recordings.SessionReplayer;
 import org.cortexprior.runtime.ServiceConfig;
 import org.cortexprior.runtime.ServiceRuntime;
@@ -232,9 +234,16 @@ public final class DemoCommand implements CliCommand {
         try (ProgressBar bar = ProgressBar.start("demo: replay " + selected.size() + " sessions", totalTrials, "trials");
              SessionReplayer replayer = SessionReplayer.builder(kafka).registry(runtime.registry())
                      .source(source.toString()).progress(bar::stepBy).build()) {
-            for (RecordedSession session : selected) {
-                replayer.replay(session);
-            }
+            replayer.replayAll(selected, new SessionReplayer.Listener() {
+                @Override
+                public void replayed(ReplayResult result) {
+                }
+
+                @Override
+                public void rejected(RecordedSession session, RecordingFormatException error) {
+                    throw error;
+                }
+            });
         }
     }
 

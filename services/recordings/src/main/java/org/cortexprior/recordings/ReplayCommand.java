@@ -41,6 +41,8 @@ public final class ReplayCommand implements CliCommand {
 
     /** Configuration key: trials per batch, 0 for automatic (batches near 256 KiB). */
     public static final String BATCH_TRIALS = "replay.batch.trials";
+    /** Configuration key: unpaced sessions published at once, default 2. */
+    public static final String CONCURRENT_SESSIONS = "replay.concurrent.sessions";
     /** Configuration key: milliseconds between trials for formats without timestamps. */
     public static final String TRIAL_PERIOD_MS = "replay.trial.period.ms";
 
@@ -68,12 +70,22 @@ public final class ReplayCommand implements CliCommand {
                     + TRIAL_PERIOD_MS + ", default 500).")
     Long trialPeriodMs;
 
+    @Option(names = "--concurrent-sessions", paramLabel = "N",
+            description = "Unpaced sessions published at once, each in its own transaction (config key "
+                    + CONCURRENT_SESSIONS + ", default 2). Paced replays publish one session at a time.")
+    Integer concurrentSessions;
+
     @Override
     public Integer call() throws Exception {
         double factor = parseSpeed(speed);
         ServiceConfig config = kafka.load(Map.of(ServiceConfig.METRICS_PORT, "-1"));
         int trialsPerBatch = batchTrials != null ? batchTrials : config.getInt(BATCH_TRIALS, 0);
         long periodMs = trialPeriodMs != null ? trialPeriodMs : config.getLong(TRIAL_PERIOD_MS, 500);
+        int concurrent = concurrentSessions != null ? concurrentSessions : config.getInt(CONCURRENT_SESSIONS, 2);
+        if (concurrent < 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ReplayCommand()),
+                    "Invalid value for --concurrent-sessions: " + concurrent + "; expected 1 or more");
+        }
 
         LocalBroker broker = null;
         int failures = 0;
@@ -94,12 +106,7 @@ public final class ReplayCommand implements CliCommand {
                 settings = config.kafka();
             }
 
-            SessionReplayer.Builder builder = SessionReplayer.builder(settings).trialsPerBatch(trialsPerBatch)
-                    .speed(factor).trialPeriod(Duration.ofMillis(periodMs)).source(recordingPath.toString())
-                    .registry(runtime.registry());
-            for (RecordedSession session : chosen) {
-                failures += replayOne(builder, session) ? 0 : 1;
-            }
+            failures += replayAll(chosen, settings, factor, trialsPerBatch, periodMs, concurrent, runtime);
         } finally {
             if (broker != null) {
                 broker.stop();
@@ -108,26 +115,46 @@ public final class ReplayCommand implements CliCommand {
         return failures == 0 ? ExitCodes.OK : ExitCodes.INVALID_INPUT;
     }
 
-    private boolean replayOne(SessionReplayer.Builder builder, RecordedSession session) throws InterruptedException {
-        long total;
-        try {
-            total = session.trialCount();
-        } catch (RecordingFormatException e) {
-            System.err.println("Session " + session.sessionId() + " not published: " + e.getMessage());
-            return false;
+    /** Replays the chosen sessions with one progress bar over all their trials; returns how many were rejected. */
+    private int replayAll(List<RecordedSession> chosen, KafkaSettings settings, double factor, int trialsPerBatch,
+                          long periodMs, int concurrent, ServiceRuntime runtime) throws InterruptedException {
+        List<RecordedSession> readable = new ArrayList<>();
+        long total = 0;
+        int failures = 0;
+        for (RecordedSession session : chosen) {
+            try {
+                total += session.trialCount();
+                readable.add(session);
+            } catch (RecordingFormatException e) {
+                System.err.println("Session " + session.sessionId() + " not published: " + e.getMessage());
+                failures++;
+            }
         }
-        try (ProgressBar bar = ProgressBar.start("replay " + session.sessionId(), total, "trials");
-             SessionReplayer replayer = builder.progress(bar::stepBy).build()) {
-            ReplayResult result = replayer.replay(session);
-            System.out.printf(Locale.ROOT, "%s: %s, %d trials in %d batches, %d images, %.1f MB, %.1f MB/s, %.0f trials/s%n",
-                    result.sessionId(), result.outcome().name().toLowerCase(Locale.ROOT), result.trials(), result.batches(),
-                    result.images(), result.bytes() / 1e6, result.megabytesPerSecond(), result.trialsPerSecond());
-            return true;
-        } catch (RecordingFormatException e) {
-            log.warn("Session {} not published: {}", session.sessionId(), e.getMessage());
-            System.err.println("Session " + session.sessionId() + " not published: " + e.getMessage());
-            return false;
+
+        int[] rejected = {0};
+        String label = readable.size() == 1 ? "replay " + readable.get(0).sessionId() : "replay " + readable.size() + " sessions";
+        try (ProgressBar bar = ProgressBar.start(label, total, "trials");
+             SessionReplayer replayer = SessionReplayer.builder(settings).trialsPerBatch(trialsPerBatch)
+                     .speed(factor).trialPeriod(Duration.ofMillis(periodMs)).concurrentSessions(concurrent)
+                     .source(recordingPath.toString()).registry(runtime.registry()).progress(bar::stepBy).build()) {
+            replayer.replayAll(readable, new SessionReplayer.Listener() {
+                @Override
+                public void replayed(ReplayResult result) {
+                    System.out.printf(Locale.ROOT, "%s: %s, %d trials in %d batches, %d images, %.1f MB, %.1f MB/s, %.0f trials/s%n",
+                            result.sessionId(), result.outcome().name().toLowerCase(Locale.ROOT), result.trials(),
+                            result.batches(), result.images(), result.bytes() / 1e6, result.megabytesPerSecond(),
+                            result.trialsPerSecond());
+                }
+
+                @Override
+                public void rejected(RecordedSession session, RecordingFormatException error) {
+                    log.warn("Session {} not published: {}", session.sessionId(), error.getMessage());
+                    System.err.println("Session " + session.sessionId() + " not published: " + error.getMessage());
+                    rejected[0]++;
+                }
+            });
         }
+        return failures + rejected[0];
     }
 
     private List<RecordedSession> select(Recording recording) {

@@ -1,8 +1,17 @@
 package org.cortexprior.recordings;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -43,10 +52,17 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * <p>Pacing: trials are sent at their recorded onsets ({@link RecordedTrial#startTimeUs()}) or at
  * {@link Builder#trialPeriod(Duration)} intervals, divided by the speed factor, one batch at a time.
  *
+ * <p>Several sessions: {@link #replayAll(List, Listener)} publishes up to
+ * {@link Builder#concurrentSessions(int)} unpaced sessions at once, each with its own producer and
+ * transaction, so that one session's producer start and final flush overlap another's sending.
+ * Records of different sessions then interleave on the shared topics; each session's own records
+ * keep their order, because one producer sends them. Paced sessions replay one after another.
+ *
  * <p>Metrics (on the registry given to the builder): {@code recordings.replay.trials},
  * {@code recordings.replay.images}, {@code recordings.replay.bytes} counters and
- * {@code recordings.replay.sessions} tagged with the outcome. Not thread-safe: replay sessions one
- * at a time from one thread.
+ * {@code recordings.replay.sessions} tagged with the outcome. Not thread-safe: call {@code replay}
+ * and {@code replayAll} from one thread at a time. The progress callback may be called from
+ * several threads.
  */
 public final class SessionReplayer implements AutoCloseable {
 
@@ -66,6 +82,7 @@ public final class SessionReplayer implements AutoCloseable {
     private final AvroSerde<org.cortexprior.avro.SessionAnnouncement> announcements = CortexSerdes.sessionAnnouncement();
     private final AvroSerde<org.cortexprior.avro.StimulusImage> stimuli = CortexSerdes.stimulusImage();
     private final AvroSerde<TrialBatch> batches = CortexSerdes.trialBatch();
+    private final int concurrentSessions;
     private final ReplayProgress progressStore;
 
     private SessionReplayer(Builder builder) {
@@ -77,6 +94,7 @@ public final class SessionReplayer implements AutoCloseable {
         this.progress = builder.progress;
         this.transactionTimeout = builder.transactionTimeout;
         this.registry = builder.registry;
+        this.concurrentSessions = builder.concurrentSessions;
         try (Admin admin = Admin.create(kafka.admin())) {
             Topics.ensure(admin, builder.partitions, (short) 1);
             ReplayProgress.ensureTopic(admin);
@@ -100,7 +118,10 @@ public final class SessionReplayer implements AutoCloseable {
         String sessionId = session.sessionId();
         try (LogContext ignored = LogContext.put(LogContext.SESSION, sessionId)) {
             session.validate();
-            ReplayProgress.State previous = progressStore.read(sessionId);
+            ReplayProgress.State previous;
+            synchronized (progressStore) {
+                previous = progressStore.read(sessionId);
+            }
             if (previous != null && previous.complete()) {
                 log.info("Skipping session: an earlier replay committed all {} batches", previous.batchCount());
                 registry.counter("recordings.replay.sessions", "outcome", "skipped").increment();
@@ -118,6 +139,81 @@ public final class SessionReplayer implements AutoCloseable {
                     result.trials(), result.batches(), result.images(), String.format("%.1f", result.bytes() / 1e6),
                     result.nanos() / 1_000_000);
             return result;
+        }
+    }
+
+    /** Receives the outcome of each session of {@link #replayAll(List, Listener)}, in the order given. */
+    public interface Listener {
+
+        /** The session was published, resumed or skipped. */
+        void replayed(ReplayResult result);
+
+        /** The session's files are invalid; nothing of it was published, and the other sessions go on. */
+        void rejected(RecordedSession session, RecordingFormatException error);
+    }
+
+    /**
+     * Replays sessions, overlapping up to {@link Builder#concurrentSessions(int)} unpaced sessions.
+     * The listener hears about each session in the order given, on the calling thread. A session
+     * with invalid files is reported to the listener and the others continue; any other failure
+     * aborts the sessions still in flight and is thrown.
+     *
+     * @return the sessions that were replayed (not rejected), in the order given
+     * @throws KafkaException when the broker rejects records; open transactions are aborted
+     */
+    public List<ReplayResult> replayAll(List<RecordedSession> sessions, Listener listener) throws InterruptedException {
+        int threads = Double.isFinite(speed) ? 1 : Math.min(concurrentSessions, Math.max(1, sessions.size()));
+        List<ReplayResult> results = new ArrayList<>();
+        if (threads == 1) {
+            for (RecordedSession session : sessions) {
+                try {
+                    ReplayResult result = replay(session);
+                    results.add(result);
+                    listener.replayed(result);
+                } catch (RecordingFormatException e) {
+                    listener.rejected(session, e);
+                }
+            }
+            return results;
+        }
+
+        ExecutorService workers = Executors.newFixedThreadPool(threads, new ThreadFactory() {
+            private final AtomicInteger count = new AtomicInteger();
+
+            @Override
+            public Thread newThread(Runnable task) {
+                Thread thread = new Thread(task, "replay-session-" + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            }
+        });
+        try {
+            List<Future<ReplayResult>> pending = new ArrayList<>();
+            for (RecordedSession session : sessions) {
+                pending.add(workers.submit(() -> replay(session)));
+            }
+            for (int i = 0; i < sessions.size(); i++) {
+                try {
+                    ReplayResult result = pending.get(i).get();
+                    results.add(result);
+                    listener.replayed(result);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RecordingFormatException invalid) {
+                        listener.rejected(sessions.get(i), invalid);
+                    } else if (e.getCause() instanceof RuntimeException runtime) {
+                        throw runtime;
+                    } else if (e.getCause() instanceof InterruptedException interrupted) {
+                        throw interrupted;
+                    } else {
+                        throw new IllegalStateException("Replay of session " + sessions.get(i).sessionId() + " failed", e.getCause());
+                    }
+                }
+            }
+            return results;
+        } finally {
+            // Interrupting sessions still in flight (after a failure) makes each abort its transaction.
+            workers.shutdownNow();
+            workers.awaitTermination(1, TimeUnit.MINUTES);
         }
     }
 
@@ -268,6 +364,7 @@ public final class SessionReplayer implements AutoCloseable {
         private Duration transactionTimeout = Duration.ofMinutes(15);
         private MeterRegistry registry = new SimpleMeterRegistry();
         private int partitions = 4;
+        private int concurrentSessions = 2;
 
         private Builder(KafkaSettings kafka) {
             this.kafka = kafka;
@@ -306,7 +403,10 @@ public final class SessionReplayer implements AutoCloseable {
             return this;
         }
 
-        /** Called with the number of trials after each batch is sent (for a progress bar). */
+        /**
+         * Called with the number of trials after each batch is sent (for a progress bar); from
+         * several threads when sessions replay concurrently.
+         */
         public Builder progress(LongConsumer progress) {
             this.progress = progress;
             return this;
@@ -323,6 +423,19 @@ public final class SessionReplayer implements AutoCloseable {
 
         public Builder registry(MeterRegistry registry) {
             this.registry = registry;
+            return this;
+        }
+
+        /**
+         * Unpaced sessions that {@link SessionReplayer#replayAll(List, Listener)} publishes at once;
+         * default 2, which hides one session's producer start and final flush behind another's
+         * sending. Each session in flight holds its own producer buffer (32 MiB by default).
+         */
+        public Builder concurrentSessions(int concurrentSessions) {
+            if (concurrentSessions < 1) {
+                throw new IllegalArgumentException("concurrent sessions must be at least 1, not " + concurrentSessions);
+            }
+            this.concurrentSessions = concurrentSessions;
             return this;
         }
 

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,14 +52,19 @@ class ReplayIT {
         Map<String, Tally> expected = new HashMap<>();
         try (Recording recording = Recording.open(root);
              SessionReplayer replayer = SessionReplayer.builder(kafka).source(root.toString()).build()) {
-            for (RecordedSession session : recording.sessions()) {
-                ReplayResult result = replayer.replay(session);
+            // Two sessions at a time (the default), as the replay command publishes them.
+            List<ReplayResult> results = replayer.replayAll(recording.sessions(), failOnRejection());
+            assertEquals(recording.sessions().size(), results.size());
+            for (int i = 0; i < results.size(); i++) {
+                RecordedSession session = recording.sessions().get(i);
+                ReplayResult result = results.get(i);
+                assertEquals(session.sessionId(), result.sessionId(), "results in the order given");
                 assertEquals(ReplayResult.Outcome.PUBLISHED, result.outcome(), session.sessionId());
                 assertEquals(session.trialCount(), result.trials());
                 expected.put(session.sessionId(), tallyFiles(session));
             }
-            for (RecordedSession session : recording.sessions()) {
-                assertEquals(ReplayResult.Outcome.SKIPPED, replayer.replay(session).outcome(), "second replay of " + session.sessionId());
+            for (ReplayResult again : replayer.replayAll(recording.sessions(), failOnRejection())) {
+                assertEquals(ReplayResult.Outcome.SKIPPED, again.outcome(), "second replay of " + again.sessionId());
             }
         }
 
@@ -104,6 +110,75 @@ class ReplayIT {
         assertEquals(0, got.announcements);
         assertEquals(0, got.batches);
         assertEquals(0, got.images);
+    }
+
+    @Test
+    void concurrentReplayRejectsOnlyTheBrokenSession(@TempDir Path dir) throws Exception {
+        List<Path> folders = new ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            int trials = 30;
+            float[] responses = new float[trials * 2];
+            for (int i = 0; i < responses.length; i++) {
+                responses[i] = s * 1000 + i;
+            }
+            if (s == 1) {
+                responses[17] = Float.POSITIVE_INFINITY;
+            }
+            Path folder = Files.createDirectories(dir.resolve(TestBroker.uniqueName("concurrent" + s)));
+            Npy.writeFloat32(folder.resolve("responses.npy"), new long[] {trials, 2}, responses);
+            Npy.writeUint8(folder.resolve("images.npy"), new long[] {trials, 3, 3}, new byte[trials * 9]);
+            folders.add(folder);
+        }
+
+        KafkaSettings kafka = KafkaSettings.of(TestBroker.bootstrapServers());
+        List<Recording> recordings = new ArrayList<>();
+        try (SessionReplayer replayer = SessionReplayer.builder(kafka).trialsPerBatch(7).concurrentSessions(3).build()) {
+            List<RecordedSession> sessions = new ArrayList<>();
+            for (Path folder : folders) {
+                Recording recording = Recording.open(folder);
+                recordings.add(recording);
+                sessions.add(recording.sessions().get(0));
+            }
+            List<String> heard = new ArrayList<>();
+            List<ReplayResult> results = replayer.replayAll(sessions, new SessionReplayer.Listener() {
+                @Override
+                public void replayed(ReplayResult result) {
+                    heard.add("replayed " + result.sessionId());
+                }
+
+                @Override
+                public void rejected(RecordedSession session, RecordingFormatException error) {
+                    assertTrue(error.getMessage().contains("responses.npy"), error.getMessage());
+                    heard.add("rejected " + session.sessionId());
+                }
+            });
+
+            assertEquals(List.of("replayed " + sessions.get(0).sessionId(), "rejected " + sessions.get(1).sessionId(),
+                    "replayed " + sessions.get(2).sessionId()), heard);
+            assertEquals(2, results.size());
+            Map<String, Tally> got = readBack(kafka, sessions.stream().map(RecordedSession::sessionId).toList());
+            assertEquals(30, got.get(sessions.get(0).sessionId()).trials);
+            assertEquals(0, got.get(sessions.get(1).sessionId()).trials);
+            assertEquals(0, got.get(sessions.get(1).sessionId()).announcements);
+            assertEquals(30, got.get(sessions.get(2).sessionId()).trials);
+        } finally {
+            for (Recording recording : recordings) {
+                recording.close();
+            }
+        }
+    }
+
+    private static SessionReplayer.Listener failOnRejection() {
+        return new SessionReplayer.Listener() {
+            @Override
+            public void replayed(ReplayResult result) {
+            }
+
+            @Override
+            public void rejected(RecordedSession session, RecordingFormatException error) {
+                throw error;
+            }
+        };
     }
 
     @Test
