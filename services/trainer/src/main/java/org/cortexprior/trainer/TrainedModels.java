@@ -39,6 +39,19 @@ public final class TrainedModels {
         return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     }
 
+    /** Returns every GPU the engine detects, in index order, or the CPU alone when it detects none. */
+    public static java.util.List<Device> defaultDevices() {
+        int gpus = Engine.getInstance().getGpuCount();
+        if (gpus == 0) {
+            return java.util.List.of(Device.cpu());
+        }
+        java.util.List<Device> devices = new java.util.ArrayList<>();
+        for (int i = 0; i < gpus; i++) {
+            devices.add(Device.gpu(i));
+        }
+        return java.util.List.copyOf(devices);
+    }
+
     /**
      * Loads a trained model for evaluation on {@code device}.
      *

@@ -41,7 +41,7 @@ public final class TrainerConfig {
     private final double minCoverage;
     private final Duration matrixWaitTimeout;
     private final MeterRegistry meterRegistry;
-    private final Device device;
+    private final java.util.List<Device> devices;
     private final String runId;
     private final boolean resume;
     private final TrainingListener listener;
@@ -62,7 +62,7 @@ public final class TrainerConfig {
         this.minCoverage = b.minCoverage;
         this.matrixWaitTimeout = b.matrixWaitTimeout;
         this.meterRegistry = b.meterRegistry;
-        this.device = b.device;
+        this.devices = java.util.List.copyOf(b.devices);
         this.runId = b.runId != null ? b.runId
                 : target.cliName() + "-" + profile.name().toLowerCase(java.util.Locale.ROOT) + "-seed" + seed;
         this.resume = b.resume;
@@ -168,9 +168,12 @@ public final class TrainerConfig {
         return meterRegistry;
     }
 
-    /** Device to train on, or null for {@link TrainedModels#defaultDevice()}. */
-    public Device device() {
-        return device;
+    /**
+     * Devices to train on; the first keeps the model, and several split each batch between them.
+     * Empty for {@link TrainedModels#defaultDevices()}.
+     */
+    public java.util.List<Device> devices() {
+        return devices;
     }
 
     /** Key of the run's training events. */
@@ -216,7 +219,7 @@ public final class TrainerConfig {
         private double minCoverage = 0.25;
         private Duration matrixWaitTimeout = Duration.ofMinutes(10);
         private MeterRegistry meterRegistry;
-        private Device device;
+        private java.util.List<Device> devices = java.util.List.of();
         private String runId;
         private boolean resume = true;
         private TrainingListener listener;
@@ -306,8 +309,21 @@ public final class TrainerConfig {
             return this;
         }
 
+        /** Trains on one device. */
         public Builder device(Device device) {
-            this.device = device;
+            this.devices = java.util.List.of(device);
+            return this;
+        }
+
+        /**
+         * Trains on these devices, data-parallel: each step's batch and pairs are split between
+         * them, and the first device keeps the model that is updated and saved.
+         */
+        public Builder devices(java.util.List<Device> devices) {
+            if (devices.isEmpty() || new java.util.HashSet<>(devices).size() != devices.size()) {
+                throw new IllegalArgumentException("devices must be distinct and at least one, not " + devices);
+            }
+            this.devices = java.util.List.copyOf(devices);
             return this;
         }
 

@@ -48,7 +48,7 @@ public final class TrainingRun {
 
     /** Trains and returns the summary; also written to {@code summary.json} in the output directory. */
     public static TrainingSummary run(TrainerConfig config) {
-        Device device = config.device() != null ? config.device() : TrainedModels.defaultDevice();
+        java.util.List<Device> devices = config.devices().isEmpty() ? TrainedModels.defaultDevices() : config.devices();
         if (config.intraOpThreads() > 0) {
             // The engine loads libtorch, which JniUtils calls into.
             ai.djl.engine.Engine.getInstance();
@@ -60,21 +60,23 @@ public final class TrainingRun {
                 p.imageSize(), p.trainImages(), p.testImages(), p.validationFraction(), config.seed()));
         MeterRegistry registry = config.meterRegistry() != null ? config.meterRegistry() : new SimpleMeterRegistry();
         TrainerMetrics metrics = new TrainerMetrics(registry, config.runId());
-        if (device.isGpu()) {
-            // NOTE: only exercised on machines with a CUDA GPU; CPU-only builds never register it.
-            io.micrometer.core.instrument.Gauge.builder("trainer.gpu.memory.used",
-                            () -> ai.djl.util.cuda.CudaUtils.getGpuMemory(device).getUsed())
-                    .description("GPU memory in use as CUDA reports it")
-                    .baseUnit("bytes")
-                    .tag("device", device.toString())
-                    .register(registry);
+        for (Device device : devices) {
+            if (device.isGpu()) {
+                // NOTE: only exercised on machines with a CUDA GPU; CPU-only builds never register it.
+                io.micrometer.core.instrument.Gauge.builder("trainer.gpu.memory.used",
+                                () -> ai.djl.util.cuda.CudaUtils.getGpuMemory(device).getUsed())
+                        .description("GPU memory in use as CUDA reports it")
+                        .baseUnit("bytes")
+                        .tag("device", device.toString())
+                        .register(registry);
+            }
         }
 
         try (TrainingEvents events = config.kafka() != null ? TrainingEvents.kafka(config.runId(), config.kafka())
                 : TrainingEvents.none();
              PairSource pairs = pairSource(config, data)) {
             try {
-                TrainingSummary summary = new TrainerLoop(config, data, pairs, events, metrics, device,
+                TrainingSummary summary = new TrainerLoop(config, data, pairs, events, metrics, devices,
                         TrainingStep.PairMode.REGULARISE).run();
                 writeSummary(config.outputDir().resolve("summary.json"), summary);
                 return summary;

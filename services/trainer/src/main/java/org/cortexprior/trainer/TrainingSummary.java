@@ -12,7 +12,8 @@ import java.util.Map;
  * @param profile the profile name
  * @param seed the run's seed
  * @param blurSigma front-end blur in pixels, 0 for none
- * @param device the device trained on
+ * @param device the devices trained on, comma-separated, the first holding the model (for example
+ *     {@code gpu(0),gpu(1)})
  * @param epochs epochs completed
  * @param steps steps completed
  * @param trainImages training images used

@@ -1,12 +1,15 @@
 package org.cortexprior.trainer.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 import org.cortexprior.cli.CliCommand;
 import org.cortexprior.cli.ExitCodes;
+import org.cortexprior.cli.InvalidInputException;
 import org.cortexprior.cli.KafkaOptions;
 import org.cortexprior.cli.ProgressBar;
 import org.cortexprior.runtime.ServiceConfig;
@@ -17,6 +20,9 @@ import org.cortexprior.trainer.TrainerConfig;
 import org.cortexprior.trainer.TrainingListener;
 import org.cortexprior.trainer.TrainingRun;
 import org.cortexprior.trainer.TrainingSummary;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,7 +75,7 @@ public final class TrainCommand implements CliCommand {
 
     @Option(names = "--matrix", paramLabel = "ID", split = ",",
             description = "Streamed matrix ids to use (a trailing * matches a prefix); default neural, or raw for --target raw.")
-    java.util.List<String> matrixIds;
+    List<String> matrixIds;
 
     @Option(names = "--min-coverage", defaultValue = "0.25", paramLabel = "FRACTION",
             description = "Fraction of a streamed matrix's pairs that must be covered before it is used (default: ${DEFAULT-VALUE}).")
@@ -79,6 +85,11 @@ public final class TrainCommand implements CliCommand {
             description = "Threads libtorch uses inside one CPU operation, or 0 for its default of one per core "
                     + "(default: ${DEFAULT-VALUE}; on a machine busy with other work, 1 was several times faster than 2).")
     int threads;
+
+    @Option(names = "--devices", paramLabel = "LIST",
+            description = "Devices to train on: cpu, or GPUs such as gpu0,gpu1; several GPUs split each batch "
+                    + "between them (default: every GPU the engine detects, else the CPU).")
+    String devices;
 
     @Mixin
     KafkaOptions kafka;
@@ -101,6 +112,9 @@ public final class TrainCommand implements CliCommand {
                     .minCoverage(minCoverage)
                     .intraOpThreads(threads)
                     .meterRegistry(runtime.registry());
+            if (devices != null) {
+                builder.devices(parseDevices(devices));
+            }
             if (matrixIds != null && !matrixIds.isEmpty()) {
                 builder.matrixIds(matrixIds);
             }
@@ -141,5 +155,39 @@ public final class TrainCommand implements CliCommand {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** Parses {@code cpu} or a comma-separated list of {@code gpu}, {@code gpuN}, checking that the GPUs exist. */
+    static List<Device> parseDevices(String text) {
+        List<Device> parsed = new ArrayList<>();
+        int gpus = -1;
+        for (String name : text.split(",")) {
+            String trimmed = name.trim().toLowerCase(Locale.ROOT);
+            Device device;
+            if (trimmed.equals("cpu")) {
+                device = Device.cpu();
+            } else if (trimmed.matches("gpu\\d*")) {
+                int index = trimmed.length() == 3 ? 0 : Integer.parseInt(trimmed.substring(3));
+                if (gpus < 0) {
+                    gpus = Engine.getInstance().getGpuCount();
+                }
+                if (index >= gpus) {
+                    throw new InvalidInputException("--devices " + text + ": " + trimmed + " does not exist; the engine detects "
+                            + gpus + (gpus == 1 ? " GPU" : " GPUs"));
+                }
+                device = Device.gpu(index);
+            } else {
+                throw new InvalidInputException("--devices " + text + ": '" + name.trim()
+                        + "' is not a device; expected cpu, gpu or gpuN");
+            }
+            if (parsed.contains(device)) {
+                throw new InvalidInputException("--devices " + text + ": " + trimmed + " is listed twice");
+            }
+            parsed.add(device);
+        }
+        if (parsed.size() > 1 && parsed.contains(Device.cpu())) {
+            throw new InvalidInputException("--devices " + text + ": the CPU trains alone; list either cpu or GPUs");
+        }
+        return parsed;
     }
 }

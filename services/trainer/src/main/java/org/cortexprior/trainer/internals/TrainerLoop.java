@@ -57,19 +57,46 @@ public final class TrainerLoop {
     private final TrainingEvents events;
     private final TrainerMetrics metrics;
     private final Device device;
+    private final List<Device> replicaDevices;
     private final TrainingStep.PairMode pairMode;
     private long stopAfterSteps = Long.MAX_VALUE;
 
     public TrainerLoop(TrainerConfig config, ClassificationData data, PairSource pairs, TrainingEvents events,
                        TrainerMetrics metrics, Device device, TrainingStep.PairMode pairMode) {
+        this(config, data, pairs, events, metrics, List.of(device), pairMode);
+    }
+
+    /**
+     * @param devices the devices to train on; the first keeps the model, and each step's batch
+     *     and pairs are split between all of them
+     */
+    public TrainerLoop(TrainerConfig config, ClassificationData data, PairSource pairs, TrainingEvents events,
+                       TrainerMetrics metrics, List<Device> devices, TrainingStep.PairMode pairMode) {
         this.config = config;
         this.p = config.parameters();
         this.data = data;
         this.pairs = pairs;
         this.events = events;
         this.metrics = metrics;
-        this.device = device;
+        this.device = devices.get(0);
+        this.replicaDevices = List.copyOf(devices.subList(1, devices.size()));
         this.pairMode = pairMode;
+        int shards = devices.size();
+        if (p.batchSize() < shards || (config.target() != org.cortexprior.trainer.SimilarityTarget.NONE
+                && p.pairsPerStep() < shards)) {
+            throw new InvalidInputException("Training on " + shards + " devices splits each step between them; "
+                    + "the batch of " + p.batchSize() + " images and " + p.pairsPerStep()
+                    + " pairs must have at least one of each per device");
+        }
+    }
+
+    /** Returns the devices as one text, such as {@code cpu()} or {@code gpu(0),gpu(1)}. */
+    private String devicesText() {
+        StringBuilder text = new StringBuilder(device.toString());
+        for (Device replica : replicaDevices) {
+            text.append(',').append(replica);
+        }
+        return text.toString();
     }
 
     /** Stops the run after this many steps in total, as a crash would (no final checkpoint); for tests. */
@@ -134,11 +161,11 @@ public final class TrainerLoop {
             }
             ParameterStore store = new ParameterStore(manager, false);
             TrainingStep step = new TrainingStep(model, store, sgd, manager, pairMode, p.alpha(), p.epsilon(),
-                    p.meanMomentum());
+                    p.meanMomentum(), replicaDevices);
 
             log.info("{} Training {} on {} ({} training, {} validation, {} test images), target {}, profile {}, "
                             + "widths {}, {} epochs x {} steps, batch {} + {} pairs",
-                    prefix(), config.runId(), device, data.train().size(), data.validation().size(), data.test().size(),
+                    prefix(), config.runId(), devicesText(), data.train().size(), data.validation().size(), data.test().size(),
                     config.target().cliName(), config.profile().name().toLowerCase(java.util.Locale.ROOT),
                     Arrays.toString(spec.widths()), p.epochs(), stepsPerEpoch, p.batchSize(), p.pairsPerStep());
             events.send(TrainingEventType.STARTED, epoch, globalStep, Map.of("totalSteps", (double) totalSteps),
@@ -265,7 +292,7 @@ public final class TrainerLoop {
             }
             TrainingSummary summary = new TrainingSummary(config.runId(), config.target().cliName(),
                     config.profile().name().toLowerCase(java.util.Locale.ROOT), config.seed(), config.blurSigma(),
-                    device.toString(), p.epochs(), globalStep, data.train().size(),
+                    devicesText(), p.epochs(), globalStep, data.train().size(),
                     windowMean(stepCe, true), windowMean(stepCe, false),
                     windowMean(stepSim, true), windowMean(stepSim, false), epochCe, epochSim,
                     trainAccuracy, bestValidation, testAccuracy, imagesPerSecond,

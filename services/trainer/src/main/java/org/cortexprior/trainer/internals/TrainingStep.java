@@ -1,5 +1,10 @@
 package org.cortexprior.trainer.internals;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,9 +19,10 @@ import ai.djl.training.ParameterStore;
  * {@link MomentumSgd} update. {@link TrainerLoop} runs it for every step and the trainer benchmark
  * times it directly.
  *
- * <p>Not thread-safe; the thread that runs the loop owns it.
+ * <p>On several devices the batch is split into one shard per device (see the data-parallel
+ * constructor). Not thread-safe; the thread that runs the loop owns it.
  */
-public final class TrainingStep {
+public final class TrainingStep implements AutoCloseable {
 
     /** Use of the pair batch in a step. */
     public enum PairMode {
@@ -50,6 +56,7 @@ public final class TrainingStep {
     private final double alpha;
     private final double epsilon;
     private final double meanMomentum;
+    private final DeviceReplicas replicas;
 
     /**
      * @param manager parent of each step's arrays, which are closed when the step ends
@@ -59,6 +66,23 @@ public final class TrainingStep {
      */
     public TrainingStep(TappedResNet model, ParameterStore store, MomentumSgd sgd, NDManager manager,
                         PairMode pairMode, double alpha, double epsilon, double meanMomentum) {
+        this(model, store, sgd, manager, pairMode, alpha, epsilon, meanMomentum, List.of());
+    }
+
+    /**
+     * A data-parallel step: the batch and the pair batch are split into one shard per device, the
+     * first on {@code manager}'s device with the model's own parameters, the others on
+     * {@code replicaDevices} with copies refreshed every step. Each shard's losses are weighted by
+     * its share of the batch, so the summed gradients are those of the whole batch. The exception
+     * is batch normalisation and the tap means, which see one shard at a time, as in PyTorch's
+     * distributed data-parallel training without synchronised batch norm.
+     *
+     * @param replicaDevices devices after the first; empty for a single-device step. The copies on
+     *     them belong to {@code manager} and are released with it
+     */
+    public TrainingStep(TappedResNet model, ParameterStore store, MomentumSgd sgd, NDManager manager,
+                        PairMode pairMode, double alpha, double epsilon, double meanMomentum,
+                        List<Device> replicaDevices) {
         this.model = model;
         this.store = store;
         this.sgd = sgd;
@@ -67,6 +91,15 @@ public final class TrainingStep {
         this.alpha = alpha;
         this.epsilon = epsilon;
         this.meanMomentum = meanMomentum;
+        this.replicas = replicaDevices.isEmpty() ? null : new DeviceReplicas(model, manager, replicaDevices);
+    }
+
+    /** Releases the parameter copies on the replica devices; closing {@code manager} also does. */
+    @Override
+    public void close() {
+        if (replicas != null) {
+            replicas.close();
+        }
     }
 
     /**
@@ -81,43 +114,95 @@ public final class TrainingStep {
      *     (the first pair batch of a run) instead of being blended in
      */
     public Result run(float[] images, int[] labels, int size, PairBatch pairs, double learningRate, boolean setMeans) {
-        double crossEntropy;
-        double similarity = Double.NaN;
-        float[] logits;
-        try (NDManager stepManager = manager.newSubManager()) {
-            NDArray x = stepManager.create(images, new Shape(labels.length, 1, size, size));
-            NDArray y = stepManager.create(labels);
+        int shards = 1 + (replicas == null ? 0 : replicas.size());
+        if (labels.length < shards || (pairs != null && pairs.pairs() < shards)) {
+            throw new IllegalArgumentException("A step on " + shards + " devices needs at least " + shards
+                    + " classification images and pairs, not " + labels.length + " and "
+                    + (pairs == null ? 0 : pairs.pairs()));
+        }
+        if (replicas != null) {
+            replicas.refresh();
+        }
+
+        double crossEntropy = 0;
+        double similarity = pairs != null && pairMode == PairMode.REGULARISE ? 0 : Double.NaN;
+        float[] logits = new float[labels.length * model.spec().classNames().size()];
+        List<NDManager> shardManagers = new ArrayList<>();
+        try {
+            // Every shard is queued before any scalar is read back, so the devices overlap.
+            List<NDArray> ceLosses = new ArrayList<>();
+            List<NDArray> simLosses = new ArrayList<>();
+            List<NDArray> shardLogits = new ArrayList<>();
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray classLogits = model.forward(store, new NDList(x), true).head();
-                NDArray ceLoss = crossEntropy(classLogits, y, model.spec().classNames().size());
-                NDArray loss = ceLoss;
-                NDArray simLoss = null;
-                if (pairs != null) {
-                    NDArray pairImages = stepManager.create(pairs.pixels(),
-                            new Shape(2L * pairs.pairs(), 1, pairs.resolution(), pairs.resolution()));
-                    NDList outputs = model.forward(store, new NDList(pairImages), true);
-                    if (pairMode == PairMode.REGULARISE) {
-                        NDList taps = outputs.subNDList(1);
-                        SimilarityRegularizer.updateMeans(taps, model.tapMeans(), setMeans ? 0 : meanMomentum);
-                        NDArray modelSimilarity = SimilarityRegularizer.modelSimilarity(taps, model.tapMeans(),
-                                model.gamma());
-                        simLoss = SimilarityRegularizer.loss(modelSimilarity, stepManager.create(pairs.targets()),
-                                epsilon);
-                        loss = ceLoss.add(simLoss.mul(alpha));
-                    } else {
-                        loss = ceLoss.add(outputs.head().mean().mul(0));
+                for (int shard = 0; shard < shards; shard++) {
+                    NDManager shardManager = shard == 0 ? manager.newSubManager() : replicas.manager(shard - 1).newSubManager();
+                    shardManagers.add(shardManager);
+                    ParameterStore shardStore = shard == 0 ? store : replicas.store(shard - 1);
+                    int from = labels.length * shard / shards;
+                    int to = labels.length * (shard + 1) / shards;
+                    NDArray x = shardManager.create(Arrays.copyOfRange(images, from * size * size, to * size * size),
+                            new Shape(to - from, 1, size, size));
+                    NDArray y = shardManager.create(Arrays.copyOfRange(labels, from, to));
+                    NDArray classLogits = model.forward(shardStore, new NDList(x), true).head();
+                    NDArray ceLoss = crossEntropy(classLogits, y, model.spec().classNames().size());
+                    NDArray loss = weighted(ceLoss, (double) (to - from) / labels.length);
+                    ceLosses.add(ceLoss);
+                    shardLogits.add(classLogits);
+                    if (pairs != null) {
+                        PairBatch shardPairs = shards == 1 ? pairs
+                                : pairs.slice(pairs.pairs() * shard / shards, pairs.pairs() * (shard + 1) / shards);
+                        double pairWeight = (double) shardPairs.pairs() / pairs.pairs();
+                        NDArray pairImages = shardManager.create(shardPairs.pixels(),
+                                new Shape(2L * shardPairs.pairs(), 1, shardPairs.resolution(), shardPairs.resolution()));
+                        NDList outputs = model.forward(shardStore, new NDList(pairImages), true);
+                        if (pairMode == PairMode.REGULARISE) {
+                            NDList taps = outputs.subNDList(1);
+                            NDList means = new NDList();
+                            for (ai.djl.nn.Parameter mean : model.tapMeans) {
+                                means.add(shardStore.getValue(mean, pairImages.getDevice(), true));
+                            }
+                            NDArray gamma = shardStore.getValue(model.gamma, pairImages.getDevice(), true);
+                            SimilarityRegularizer.updateMeans(taps, means, setMeans ? 0 : meanMomentum);
+                            NDArray modelSimilarity = SimilarityRegularizer.modelSimilarity(taps, means, gamma);
+                            NDArray simLoss = SimilarityRegularizer.loss(modelSimilarity,
+                                    shardManager.create(shardPairs.targets()), epsilon);
+                            simLosses.add(simLoss);
+                            loss = loss.add(weighted(simLoss, pairWeight).mul(alpha));
+                        } else {
+                            loss = loss.add(outputs.head().mean().mul(0));
+                        }
                     }
+                    collector.backward(loss);
                 }
-                collector.backward(loss);
-                crossEntropy = ceLoss.getFloat();
-                if (simLoss != null) {
-                    similarity = simLoss.getFloat();
+
+                for (int shard = 0; shard < shards; shard++) {
+                    int from = labels.length * shard / shards;
+                    int to = labels.length * (shard + 1) / shards;
+                    crossEntropy += ceLosses.get(shard).getFloat() * (to - from) / labels.length;
+                    if (!simLosses.isEmpty()) {
+                        int pairsFrom = pairs.pairs() * shard / shards;
+                        int pairsTo = pairs.pairs() * (shard + 1) / shards;
+                        similarity += simLosses.get(shard).getFloat() * (pairsTo - pairsFrom) / pairs.pairs();
+                    }
+                    float[] part = shardLogits.get(shard).toFloatArray();
+                    System.arraycopy(part, 0, logits, from * model.spec().classNames().size(), part.length);
                 }
-                logits = classLogits.toFloatArray();
+            }
+            if (replicas != null) {
+                replicas.addGradientsToPrimary();
             }
             sgd.step(learningRate);
+        } finally {
+            for (NDManager shardManager : shardManagers) {
+                shardManager.close();
+            }
         }
         return new Result(crossEntropy, similarity, logits);
+    }
+
+    /** Returns {@code loss * weight}, or the loss itself for a weight of 1 (one shard), leaving its graph as it was. */
+    private static NDArray weighted(NDArray loss, double weight) {
+        return weight == 1.0 ? loss : loss.mul(weight);
     }
 
     static NDArray crossEntropy(NDArray logits, NDArray labels, int classes) {
