@@ -118,7 +118,10 @@ class HelmChartTest {
         assertEquals("replay", replayContainer.path("args").get(0).asText());
         assertEquals("--recordings=/data/v4", replayContainer.path("args").get(3).asText());
         assertTrue(mountPaths(replayContainer).contains("/data"), "recordings mounted");
-        find(manifests, "Job", "cortexprior-evaluate-1");
+        assertTrue(replayContainer.path("env").toString().contains("\"JDK_JAVA_OPTIONS\""), "replay JVM options");
+        JsonNode evaluateContainer = find(manifests, "Job", "cortexprior-evaluate-1")
+                .path("spec").path("template").path("spec").path("containers").get(0);
+        assertFalse(evaluateContainer.path("env").toString().contains("JDK_JAVA_OPTIONS"), "evaluate keeps the default JIT");
 
         JsonNode podMonitor = find(manifests, "PodMonitor", "cortexprior");
         JsonNode endpoint = podMonitor.path("spec").path("podMetricsEndpoints").get(0);
