@@ -83,6 +83,12 @@ public final class TestBroker {
             throw new UncheckedIOException(e);
         }
         LocalBroker broker = LocalBroker.builder().dataDir(dir).heap("512m").start();
+        // Each test JVM gets a new broker; without this its log directory (hundreds of MB after the
+        // replay tests) would stay behind in the temporary folder.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            broker.kill();
+            deleteRecursively(dir);
+        }, "test-broker-cleanup"));
         log.info("Integration tests use the local broker on {} (no Docker engine, or cortexprior.test.broker=local)",
                 broker.bootstrapServers());
         return broker.bootstrapServers();
@@ -95,5 +101,13 @@ public final class TestBroker {
         Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-kafka-container-stop"));
         log.info("Integration tests use Testcontainers' Kafka on {}", container.getBootstrapServers());
         return container.getBootstrapServers();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // Best effort at exit: a leftover folder only costs disk space.
+        }
     }
 }
