@@ -15,7 +15,8 @@ public final class KafkaOptions {
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers. When omitted, 'demo' and 'replay' start a local broker on 127.0.0.1; "
-                    + "services such as 'predict', and training on a streamed target, need a cluster.")
+                    + "services such as 'predict', and training on a streamed target, need a running broker "
+                    + "(a local one: 'cortexprior broker').")
     String bootstrapServers;
 
     @Option(names = "--config", paramLabel = "FILE",

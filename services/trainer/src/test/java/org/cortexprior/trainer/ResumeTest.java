@@ -3,6 +3,8 @@ package org.cortexprior.trainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -12,6 +14,7 @@ import java.util.Random;
 
 import javax.imageio.ImageIO;
 
+import org.cortexprior.cli.InvalidInputException;
 import org.cortexprior.trainer.internals.CheckpointStore;
 import org.cortexprior.trainer.internals.ClassificationData;
 import org.cortexprior.trainer.internals.ClassificationDataReader;
@@ -28,7 +31,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
-/** A run stopped mid-epoch and resumed ends with the same weights as one that never stopped. */
+/**
+ * Resuming from checkpoints. A run stopped mid-epoch and resumed ends with the same weights as one
+ * that never stopped. A finished run is reported rather than trained again, and a checkpoint of
+ * another target is rejected.
+ */
 class ResumeTest {
 
     @TempDir
@@ -49,18 +56,34 @@ class ResumeTest {
         assertArrayEquals(uninterrupted, resumed, 1e-4f);
     }
 
+    @Test
+    void finishedRunNotRetrained() throws Exception {
+        Path images = writeImageFolder(dir.resolve("images"));
+        Path out = dir.resolve("finished");
+        TrainingSummary first = TrainingRun.run(config(images, out, SimilarityTarget.PIXEL_THRESHOLD));
+
+        TrainingSummary again = TrainingRun.run(config(images, out, SimilarityTarget.PIXEL_THRESHOLD));
+
+        assertEquals(first.steps(), again.steps());
+        assertEquals(first.finalCrossEntropy(), again.finalCrossEntropy());
+        assertEquals(first.finalSimilarityLoss(), again.finalSimilarityLoss());
+        assertEquals(first.testAccuracy(), again.testAccuracy());
+    }
+
+    @Test
+    void checkpointOfAnotherTargetRejected() throws Exception {
+        Path images = writeImageFolder(dir.resolve("images"));
+        Path out = dir.resolve("pixel-threshold");
+        assertNull(train(images, out, 4), "the first part stops like a crash");
+
+        InvalidInputException error = assertThrows(InvalidInputException.class,
+                () -> TrainingRun.run(config(images, out, SimilarityTarget.NONE)));
+
+        assertTrue(error.getMessage().contains("trained with target pixel-threshold, not none"), error.getMessage());
+    }
+
     private float[] train(Path images, Path out, long stopAfter) {
-        TrainerConfig config = TrainerConfig.builder()
-                .images(images)
-                .target(SimilarityTarget.PIXEL_THRESHOLD)
-                .profile(Profile.SMOKE)
-                .overrides(Map.of("image-size", "16", "stimulus-resolution", "16", "batch-size", "16",
-                        "pairs-per-step", "4", "epochs", "2", "width-multiplier", "0.0625", "checkpoint-every-steps", "3",
-                        "validation-fraction", "0.05", "pixel-threshold", "0.3"))
-                .seed(5)
-                .outputDir(out)
-                .device(Device.cpu())
-                .build();
+        TrainerConfig config = config(images, out, SimilarityTarget.PIXEL_THRESHOLD);
         TrainingParameters p = config.parameters();
         ClassificationData data = ClassificationDataReader.read(images, new ClassificationDataReader.Selection(
                 p.imageSize(), p.trainImages(), p.testImages(), p.validationFraction(), config.seed()));
@@ -77,6 +100,20 @@ class ResumeTest {
             NDArray probe = model.manager().create(probeValues(), new Shape(4, 1, 16, 16));
             return model.logits(probe).toFloatArray();
         }
+    }
+
+    private static TrainerConfig config(Path images, Path out, SimilarityTarget target) {
+        return TrainerConfig.builder()
+                .images(images)
+                .target(target)
+                .profile(Profile.SMOKE)
+                .overrides(Map.of("image-size", "16", "stimulus-resolution", "16", "batch-size", "16",
+                        "pairs-per-step", "4", "epochs", "2", "width-multiplier", "0.0625", "checkpoint-every-steps", "3",
+                        "validation-fraction", "0.05", "pixel-threshold", "0.3"))
+                .seed(5)
+                .outputDir(out)
+                .device(Device.cpu())
+                .build();
     }
 
     private static float[] probeValues() {

@@ -9,7 +9,6 @@ import java.util.Map;
 
 import org.cortexprior.cli.CliCommand;
 import org.cortexprior.cli.ExitCodes;
-import org.cortexprior.cli.InvalidInputException;
 import org.cortexprior.cli.KafkaOptions;
 import org.cortexprior.cli.ProgressBar;
 import org.cortexprior.runtime.ServiceConfig;
@@ -37,9 +36,9 @@ import picocli.CommandLine.Option;
  * Training parameters of the profile can be overridden with {@code --set trainer.epochs=2}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a grayscale ResNet-18 classifier regularised toward a similarity target.",
-                "Targets neural, raw and shuffled read the similarity topic and need --bootstrap-servers;",
-                "pixel, pixel-threshold and none run standalone. Prints a JSON summary with --json."})
+        description = "Train a grayscale ResNet-18 classifier regularised toward a similarity target. "
+                + "Targets neural, raw and shuffled read the similarity topic and need --bootstrap-servers; "
+                + "pixel, pixel-threshold and none run standalone. Prints a JSON summary with --json.")
 public final class TrainCommand implements CliCommand {
 
     @Option(names = "--images", required = true, paramLabel = "PATH",
@@ -60,14 +59,15 @@ public final class TrainCommand implements CliCommand {
 
     @Option(names = "--out", defaultValue = "cortexprior-runs/train", paramLabel = "DIR",
             description = "Output directory for checkpoints, exports and summary.json (default: ${DEFAULT-VALUE}). "
-                    + "A checkpoint already there is resumed.")
+                    + "A checkpoint of the same target, profile and seed already there is resumed, and a finished "
+                    + "run is reported rather than trained again; use one directory per variant.")
     Path out;
 
     @Option(names = "--json", description = "Print the summary as JSON on standard output.")
     boolean json;
 
     @Option(names = "--blur", defaultValue = "0", paramLabel = "SIGMA",
-            description = "Sigma in pixels of a fixed Gaussian blur in front of the network; 0 for none.")
+            description = "Sigma in pixels of a fixed Gaussian blur in front of the network (default: 0, no blur).")
     double blur;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
@@ -96,6 +96,15 @@ public final class TrainCommand implements CliCommand {
 
     @Override
     public Integer call() {
+        List<Device> chosenDevices = null;
+        if (devices != null) {
+            try {
+                chosenDevices = parseDevices(devices);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new TrainCommand()),
+                        e.getMessage(), e);
+            }
+        }
         ServiceConfig serviceConfig = kafka.load(Map.of(ServiceConfig.METRICS_PORT, "-1"));
         SimilarityTarget similarityTarget = SimilarityTarget.parse(target);
         Map<String, String> overrides = new LinkedHashMap<>(serviceConfig.withPrefix("trainer."));
@@ -112,8 +121,8 @@ public final class TrainCommand implements CliCommand {
                     .minCoverage(minCoverage)
                     .intraOpThreads(threads)
                     .meterRegistry(runtime.registry());
-            if (devices != null) {
-                builder.devices(parseDevices(devices));
+            if (chosenDevices != null) {
+                builder.devices(chosenDevices);
             }
             if (matrixIds != null && !matrixIds.isEmpty()) {
                 builder.matrixIds(matrixIds);
@@ -122,9 +131,14 @@ public final class TrainCommand implements CliCommand {
                 builder.kafka(serviceConfig.kafka());
             }
             ProgressBar[] bar = new ProgressBar[1];
+            boolean[] alreadyComplete = {false};
             builder.listener(new TrainingListener() {
                 @Override
                 public void started(long totalSteps, long completedSteps) {
+                    if (completedSteps >= totalSteps) {
+                        alreadyComplete[0] = true;
+                        return;
+                    }
                     bar[0] = ProgressBar.start("train " + similarityTarget.cliName(), totalSteps, "steps");
                     bar[0].stepBy(completedSteps);
                 }
@@ -145,19 +159,31 @@ public final class TrainCommand implements CliCommand {
             if (json) {
                 System.out.println(TrainingRun.toJson(summary));
             } else {
+                if (alreadyComplete[0]) {
+                    System.out.println("This run was already complete in " + out + "; nothing was trained. Its summary:");
+                }
+                String similarity = Double.isNaN(summary.initialSimilarityLoss()) ? "no similarity loss"
+                        : String.format(Locale.ROOT, "similarity loss %.3f -> %.3f", summary.initialSimilarityLoss(),
+                                summary.finalSimilarityLoss());
                 System.out.printf(Locale.ROOT, "Trained %s (%s, seed %d) in %.0f s: cross-entropy %.3f -> %.3f, "
-                                + "similarity loss %.3f -> %.3f, validation accuracy %.3f, test accuracy %.3f, "
+                                + "%s (means of the first and last 10 steps), "
+                                + "validation accuracy %.3f, test accuracy %.3f, "
                                 + "%.0f images/s.%nBest checkpoint: %s%nSummary: %s%n",
                         summary.target(), summary.profile(), summary.seed(), summary.seconds(),
-                        summary.initialCrossEntropy(), summary.finalCrossEntropy(), summary.initialSimilarityLoss(),
-                        summary.finalSimilarityLoss(), summary.validationAccuracy(), summary.testAccuracy(),
+                        summary.initialCrossEntropy(), summary.finalCrossEntropy(), similarity,
+                        summary.validationAccuracy(), summary.testAccuracy(),
                         summary.imagesPerSecond(), summary.checkpoint(), out.resolve("summary.json"));
             }
         }
         return ExitCodes.OK;
     }
 
-    /** Parses {@code cpu} or a comma-separated list of {@code gpu}, {@code gpuN}, checking that the GPUs exist. */
+    /**
+     * Parses {@code cpu} or a comma-separated list of {@code gpu}, {@code gpuN}, checking that the
+     * GPUs exist.
+     *
+     * @throws IllegalArgumentException naming the value and what is wrong with it
+     */
     static List<Device> parseDevices(String text) {
         List<Device> parsed = new ArrayList<>();
         int gpus = -1;
@@ -172,21 +198,21 @@ public final class TrainCommand implements CliCommand {
                     gpus = Engine.getInstance().getGpuCount();
                 }
                 if (index >= gpus) {
-                    throw new InvalidInputException("--devices " + text + ": " + trimmed + " does not exist; the engine detects "
-                            + gpus + (gpus == 1 ? " GPU" : " GPUs"));
+                    throw new IllegalArgumentException("--devices " + text + ": " + trimmed + " does not exist; the engine detects "
+                            + gpus + (gpus == 1 ? " GPU" : " GPUs") + "; use --devices cpu, or leave the option out to train on every GPU detected");
                 }
                 device = Device.gpu(index);
             } else {
-                throw new InvalidInputException("--devices " + text + ": '" + name.trim()
+                throw new IllegalArgumentException("--devices " + text + ": '" + name.trim()
                         + "' is not a device; expected cpu, gpu or gpuN");
             }
             if (parsed.contains(device)) {
-                throw new InvalidInputException("--devices " + text + ": " + trimmed + " is listed twice");
+                throw new IllegalArgumentException("--devices " + text + ": " + trimmed + " is listed twice");
             }
             parsed.add(device);
         }
         if (parsed.size() > 1 && parsed.contains(Device.cpu())) {
-            throw new InvalidInputException("--devices " + text + ": the CPU trains alone; list either cpu or GPUs");
+            throw new IllegalArgumentException("--devices " + text + ": the CPU trains alone; list either cpu or GPUs");
         }
         return parsed;
     }

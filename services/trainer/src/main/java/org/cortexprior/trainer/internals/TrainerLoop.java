@@ -49,6 +49,9 @@ public final class TrainerLoop {
 
     private static final int LOSS_WINDOW = 10;
     private static final int PROGRESS_EVENT_STEPS = 50;
+    /** Checkpoint manifest entries naming the run's target and profile. */
+    private static final String TARGET_KEY = "target";
+    private static final String PROFILE_KEY = "profile";
 
     private final TrainerConfig config;
     private final TrainingParameters p;
@@ -139,6 +142,7 @@ public final class TrainerLoop {
                     throw new InvalidInputException("Checkpoint " + latestDir + " belongs to seed " + manifest.seed()
                             + ", not " + config.seed() + "; choose another --out or the same seed");
                 }
+                requireSameRun(manifest, latestDir);
                 CheckpointStore.loadParameters(latestDir, manifest, model, manager);
                 restoredMomentum = CheckpointStore.loadMomentum(latestDir, manifest, manager);
                 epoch = manifest.epoch();
@@ -147,6 +151,14 @@ public final class TrainerLoop {
                 bestValidation = manifest.bestValidationAccuracy();
                 log.info("{} Resuming from {} at epoch {}, step {} of the epoch ({} steps done)", prefix(), latestDir,
                         epoch, stepInEpoch, globalStep);
+                Path summaryFile = out.resolve("summary.json");
+                if (epoch >= p.epochs() && Files.isRegularFile(summaryFile)) {
+                    // Training again would report empty losses over a model trained earlier.
+                    log.info("{} Run {} is already complete ({} steps); returning its summary from {}", prefix(),
+                            config.runId(), globalStep, summaryFile);
+                    listener.started(globalStep, globalStep);
+                    return readSummary(summaryFile);
+                }
             }
             List<Parameter> trainable = new ArrayList<>();
             for (Parameter param : model.getParameters().values()) {
@@ -344,6 +356,8 @@ public final class TrainerLoop {
         extra.put("crossEntropy", ce);
         extra.put("similarityLoss", Double.isNaN(sim) ? null : sim);
         extra.put("matrixVersions", pairs.versions());
+        extra.put(TARGET_KEY, config.target().cliName());
+        extra.put(PROFILE_KEY, config.profile().name().toLowerCase(java.util.Locale.ROOT));
         CheckpointStore.write(dir, manifest(spec, "model-" + globalStep + ".params", "optimizer-" + globalStep + ".ndlist",
                 epoch, stepInEpoch, globalStep, bestValidation, extra), model, sgd.buffers());
     }
@@ -381,6 +395,37 @@ public final class TrainerLoop {
         } catch (IOException e) {
             throw new UncheckedIOException("Failed to export the trained model to " + out.resolve("export") + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    private static TrainingSummary readSummary(Path file) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper()
+                    .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                    .readValue(file.toFile(), TrainingSummary.class);
+        } catch (java.io.IOException e) {
+            throw new InvalidInputException("The run in " + file.getParent() + " is complete, but its summary " + file
+                    + " cannot be read (" + e.getMessage() + "); delete the folder to train again", e);
+        }
+    }
+
+    /**
+     * Rejects a checkpoint of another target or profile, which has the same architecture but
+     * must not be continued (or reported) as this run. Checkpoints written before these fields
+     * existed are accepted.
+     */
+    private void requireSameRun(CheckpointStore.Manifest manifest, Path dir) {
+        String target = config.target().cliName();
+        String profile = config.profile().name().toLowerCase(java.util.Locale.ROOT);
+        Object foundTarget = manifest.extra() == null ? null : manifest.extra().get(TARGET_KEY);
+        Object foundProfile = manifest.extra() == null ? null : manifest.extra().get(PROFILE_KEY);
+        if (foundTarget != null && !foundTarget.equals(target)) {
+            throw new InvalidInputException("Checkpoint " + dir + " was trained with target " + foundTarget + ", not "
+                    + target + "; choose another --out for each target");
+        }
+        if (foundProfile != null && !foundProfile.equals(profile)) {
+            throw new InvalidInputException("Checkpoint " + dir + " was trained with profile " + foundProfile + ", not "
+                    + profile + "; choose another --out for each profile");
         }
     }
 
@@ -510,7 +555,8 @@ public final class TrainerLoop {
         return window.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
+    /** Formats a figure to 4 significant digits, or "n/a" for NaN (a loss that was not computed). */
     private static String fmt(double v) {
-        return String.format(java.util.Locale.ROOT, "%.4g", v);
+        return Double.isNaN(v) ? "n/a" : String.format(java.util.Locale.ROOT, "%.4g", v);
     }
 }

@@ -9,7 +9,6 @@ import java.util.List;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
-import org.cortexprior.cli.InvalidInputException;
 import org.junit.jupiter.api.Test;
 
 /** Parsing of {@code train --devices}. */
@@ -25,7 +24,7 @@ class TrainCommandDevicesTest {
     void missingGpuRejected() {
         int gpus = Engine.getInstance().getGpuCount();
         String missing = "gpu" + gpus;
-        InvalidInputException error = assertThrows(InvalidInputException.class,
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> TrainCommand.parseDevices("cpu," + missing));
         assertTrue(error.getMessage().contains(missing + " does not exist; the engine detects " + gpus), error.getMessage());
     }
@@ -33,8 +32,8 @@ class TrainCommandDevicesTest {
     @Test
     void unknownOrRepeatedDeviceRejected() {
         assertEquals("--devices tpu0: 'tpu0' is not a device; expected cpu, gpu or gpuN",
-                assertThrows(InvalidInputException.class, () -> TrainCommand.parseDevices("tpu0")).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> TrainCommand.parseDevices("tpu0")).getMessage());
         assertEquals("--devices cpu,cpu: cpu is listed twice",
-                assertThrows(InvalidInputException.class, () -> TrainCommand.parseDevices("cpu,cpu")).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> TrainCommand.parseDevices("cpu,cpu")).getMessage());
     }
 }
