@@ -97,7 +97,8 @@ public final class InspectCommand implements CliCommand {
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(document));
             return ExitCodes.OK;
         }
-        System.out.println("Recording " + recordingPath + " (" + layout + "), " + summaries.size() + " sessions");
+        System.out.println("Recording " + recordingPath + " (" + layout + "), " + summaries.size()
+                + (summaries.size() == 1 ? " session" : " sessions"));
         for (SessionSummary s : summaries) {
             System.out.printf(Locale.ROOT, "%s: %d neurons, %d images, %d trials (%s)%n", s.sessionId(), s.neurons(),
                     s.images(), s.trials(), s.responseUnits());

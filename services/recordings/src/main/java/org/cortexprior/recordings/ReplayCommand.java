@@ -132,6 +132,11 @@ public final class ReplayCommand implements CliCommand {
         }
 
         int[] rejected = {0};
+        int[] skipped = {0};
+        Map<String, Long> trialsBySession = new java.util.HashMap<>();
+        for (RecordedSession session : readable) {
+            trialsBySession.put(session.sessionId(), session.trialCount());
+        }
         String label = readable.size() == 1 ? "replay " + readable.get(0).sessionId() : "replay " + readable.size() + " sessions";
         try (ProgressBar bar = ProgressBar.start(label, total, "trials");
              SessionReplayer replayer = SessionReplayer.builder(settings).trialsPerBatch(trialsPerBatch)
@@ -140,10 +145,17 @@ public final class ReplayCommand implements CliCommand {
             replayer.replayAll(readable, new SessionReplayer.Listener() {
                 @Override
                 public void replayed(ReplayResult result) {
-                    System.out.printf(Locale.ROOT, "%s: %s, %d trials in %d batches, %d images, %.1f MB, %.1f MB/s, %.0f trials/s%n",
+                    if (result.outcome() == ReplayResult.Outcome.SKIPPED) {
+                        skipped[0]++;
+                        bar.stepBy(trialsBySession.getOrDefault(result.sessionId(), 0L));
+                        System.out.printf(Locale.ROOT, "%s: already published by an earlier replay; skipped%n",
+                                result.sessionId());
+                        return;
+                    }
+                    System.out.printf(Locale.ROOT, "%s: %s, %d trials in %d %s, %d images, %.1f MB, %.1f MB/s, %.0f trials/s%n",
                             result.sessionId(), result.outcome().name().toLowerCase(Locale.ROOT), result.trials(),
-                            result.batches(), result.images(), result.bytes() / 1e6, result.megabytesPerSecond(),
-                            result.trialsPerSecond());
+                            result.batches(), result.batches() == 1 ? "batch" : "batches", result.images(),
+                            result.bytes() / 1e6, result.megabytesPerSecond(), result.trialsPerSecond());
                 }
 
                 @Override
@@ -154,6 +166,10 @@ public final class ReplayCommand implements CliCommand {
                 }
             });
         }
+        int sessions = chosen.size();
+        System.out.printf(Locale.ROOT, "%d %s: %d published now, %d already published, %d rejected%n", sessions,
+                sessions == 1 ? "session" : "sessions", sessions - skipped[0] - failures - rejected[0], skipped[0],
+                failures + rejected[0]);
         return failures + rejected[0];
     }
 
