@@ -155,7 +155,7 @@ public final class SessionReplayer implements AutoCloseable {
     /**
      * Replays sessions, overlapping up to {@link Builder#concurrentSessions(int)} unpaced sessions.
      * The listener hears about each session in the order given, on the calling thread. A session
-     * with invalid files is reported to the listener and the others continue; any other failure
+     * with invalid files is reported to the listener, and the others continue. Any other failure
      * aborts the sessions still in flight and is thrown.
      *
      * @return the sessions that were replayed (not rejected), in the order given
@@ -429,7 +429,7 @@ public final class SessionReplayer implements AutoCloseable {
         /**
          * Unpaced sessions that {@link SessionReplayer#replayAll(List, Listener)} publishes at once;
          * default 2, which hides one session's producer start and final flush behind another's
-         * sending. Each session in flight holds its own producer buffer (32 MiB by default).
+         * sending. Each session in flight has its own producer buffer (32 MiB by default).
          */
         public Builder concurrentSessions(int concurrentSessions) {
             if (concurrentSessions < 1) {

@@ -44,7 +44,7 @@ public final class ReplayBenchmark {
         try {
             run(recordingPath, dir);
         } finally {
-            // The broker's log holds every record written: about 1.5 GB for the V4 recording.
+            // The broker's log contains every record written: about 1.5 GB for the V4 recording.
             try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }

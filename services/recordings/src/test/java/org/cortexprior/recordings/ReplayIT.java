@@ -139,22 +139,22 @@ class ReplayIT {
                 recordings.add(recording);
                 sessions.add(recording.sessions().get(0));
             }
-            List<String> heard = new ArrayList<>();
+            List<String> outcomes = new ArrayList<>();
             List<ReplayResult> results = replayer.replayAll(sessions, new SessionReplayer.Listener() {
                 @Override
                 public void replayed(ReplayResult result) {
-                    heard.add("replayed " + result.sessionId());
+                    outcomes.add("replayed " + result.sessionId());
                 }
 
                 @Override
                 public void rejected(RecordedSession session, RecordingFormatException error) {
                     assertTrue(error.getMessage().contains("responses.npy"), error.getMessage());
-                    heard.add("rejected " + session.sessionId());
+                    outcomes.add("rejected " + session.sessionId());
                 }
             });
 
             assertEquals(List.of("replayed " + sessions.get(0).sessionId(), "rejected " + sessions.get(1).sessionId(),
-                    "replayed " + sessions.get(2).sessionId()), heard);
+                    "replayed " + sessions.get(2).sessionId()), outcomes);
             assertEquals(2, results.size());
             Map<String, Tally> got = readBack(kafka, sessions.stream().map(RecordedSession::sessionId).toList());
             assertEquals(30, got.get(sessions.get(0).sessionId()).trials);

@@ -83,8 +83,8 @@ public final class TestBroker {
             throw new UncheckedIOException(e);
         }
         LocalBroker broker = LocalBroker.builder().dataDir(dir).heap("512m").start();
-        // Each test JVM gets a new broker; without this its log directory (hundreds of MB after the
-        // replay tests) would stay behind in the temporary folder.
+        // Each test JVM gets a new broker. Without this hook its log directory, hundreds of MB after
+        // the replay tests, would stay behind in the temporary folder.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.kill();
             deleteRecursively(dir);

@@ -90,7 +90,7 @@ public final class Images {
         return pixels;
     }
 
-    /** Tells whether the raster is one byte buffer that holds exactly the image, rows back to back. */
+    /** Tells whether the raster is one byte buffer containing exactly the image, rows back to back. */
     private static boolean isPacked(BufferedImage image, int width, int channels) {
         Raster raster = image.getRaster();
         return raster.getParent() == null

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ImagesTest {
 
     @Test
-    void rgbPngDecodesToTheWrittenPixelsInRgbOrder() throws IOException {
+    void rgbPngKeepsPixelsInRgbOrder() throws IOException {
         BufferedImage image = new BufferedImage(7, 5, BufferedImage.TYPE_INT_RGB);
         byte[] expected = fillRandom(image, 3);
 
@@ -30,7 +30,7 @@ class ImagesTest {
     }
 
     @Test
-    void grayPngDecodesToTheWrittenPixels() throws IOException {
+    void grayPngKeepsPixels() throws IOException {
         BufferedImage image = new BufferedImage(6, 4, BufferedImage.TYPE_BYTE_GRAY);
         Random random = new Random(3);
         byte[] expected = new byte[24];
@@ -44,7 +44,7 @@ class ImagesTest {
     }
 
     @Test
-    void sixteenBitGrayPngKeepsTheHighByte() throws IOException {
+    void sixteenBitPngKeepsHighByte() throws IOException {
         BufferedImage image = new BufferedImage(3, 2, BufferedImage.TYPE_USHORT_GRAY);
         int[] values = {0, 0x0100, 0x7fff, 0x8000, 0xff00, 0xffff};
         image.getRaster().setSamples(0, 0, 3, 2, 0, values);
@@ -55,7 +55,7 @@ class ImagesTest {
     }
 
     @Test
-    void jpegPixelsMatchTheColourModelConversion() throws IOException {
+    void jpegMatchesColourModel() throws IOException {
         BufferedImage image = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
         fillRandom(image, 5);
         byte[] jpeg = encode(image, "jpg");

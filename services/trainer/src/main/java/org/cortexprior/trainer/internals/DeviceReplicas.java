@@ -55,11 +55,6 @@ final class DeviceReplicas implements AutoCloseable {
         return devices.size();
     }
 
-    /** Returns the device of replica {@code index}. */
-    Device device(int index) {
-        return devices.get(index);
-    }
-
     /** Returns the manager on replica {@code index}'s device, parent of that shard's arrays. */
     NDManager manager(int index) {
         return managers.get(index);
@@ -100,7 +95,7 @@ final class DeviceReplicas implements AutoCloseable {
 
     /**
      * Adds each replica's gradients to the primary parameters' gradients. Runs with libtorch's
-     * grad mode off, as an in-place change of a gradient must.
+     * grad mode off, because an in-place change of a gradient fails with it on.
      */
     void addGradientsToPrimary() {
         boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();

@@ -124,14 +124,16 @@ public final class TrainingStep implements AutoCloseable {
             replicas.refresh();
         }
 
+        int[] imageBounds = shardBounds(labels.length, shards);
+        int[] pairBounds = pairs == null ? null : shardBounds(pairs.pairs(), shards);
         double crossEntropy = 0;
         double similarity = pairs != null && pairMode == PairMode.REGULARISE ? 0 : Double.NaN;
         float[] logits = new float[labels.length * model.spec().classNames().size()];
         List<NDManager> shardManagers = new ArrayList<>();
         try {
-            // Every shard is queued before any scalar is read back, so the devices overlap.
-            // NOTE: shards are launched one after another from this thread, so on GPUs they overlap
-            // only as far as asynchronous kernel launches allow; the speed-up on several GPUs is unmeasured.
+            // Every shard is queued before any scalar is read back, so the devices can overlap.
+            // NOTE: this thread launches the shards one after another, so GPUs overlap only as far as
+            // asynchronous kernel launches allow. The speed-up on several GPUs is unmeasured.
             List<NDArray> ceLosses = new ArrayList<>();
             List<NDArray> simLosses = new ArrayList<>();
             List<NDArray> shardLogits = new ArrayList<>();
@@ -140,19 +142,19 @@ public final class TrainingStep implements AutoCloseable {
                     NDManager shardManager = shard == 0 ? manager.newSubManager() : replicas.manager(shard - 1).newSubManager();
                     shardManagers.add(shardManager);
                     ParameterStore shardStore = shard == 0 ? store : replicas.store(shard - 1);
-                    int from = labels.length * shard / shards;
-                    int to = labels.length * (shard + 1) / shards;
-                    NDArray x = shardManager.create(Arrays.copyOfRange(images, from * size * size, to * size * size),
-                            new Shape(to - from, 1, size, size));
-                    NDArray y = shardManager.create(Arrays.copyOfRange(labels, from, to));
+                    int from = imageBounds[shard];
+                    int to = imageBounds[shard + 1];
+                    float[] shardImages = shards == 1 ? images : Arrays.copyOfRange(images, from * size * size, to * size * size);
+                    int[] shardLabels = shards == 1 ? labels : Arrays.copyOfRange(labels, from, to);
+                    NDArray x = shardManager.create(shardImages, new Shape(to - from, 1, size, size));
+                    NDArray y = shardManager.create(shardLabels);
                     NDArray classLogits = model.forward(shardStore, new NDList(x), true).head();
                     NDArray ceLoss = crossEntropy(classLogits, y, model.spec().classNames().size());
                     NDArray loss = weighted(ceLoss, (double) (to - from) / labels.length);
                     ceLosses.add(ceLoss);
                     shardLogits.add(classLogits);
                     if (pairs != null) {
-                        PairBatch shardPairs = shards == 1 ? pairs
-                                : pairs.slice(pairs.pairs() * shard / shards, pairs.pairs() * (shard + 1) / shards);
+                        PairBatch shardPairs = shards == 1 ? pairs : pairs.slice(pairBounds[shard], pairBounds[shard + 1]);
                         double pairWeight = (double) shardPairs.pairs() / pairs.pairs();
                         NDArray pairImages = shardManager.create(shardPairs.pixels(),
                                 new Shape(2L * shardPairs.pairs(), 1, shardPairs.resolution(), shardPairs.resolution()));
@@ -178,13 +180,11 @@ public final class TrainingStep implements AutoCloseable {
                 }
 
                 for (int shard = 0; shard < shards; shard++) {
-                    int from = labels.length * shard / shards;
-                    int to = labels.length * (shard + 1) / shards;
-                    crossEntropy += ceLosses.get(shard).getFloat() * (to - from) / labels.length;
+                    int from = imageBounds[shard];
+                    crossEntropy += ceLosses.get(shard).getFloat() * (imageBounds[shard + 1] - from) / labels.length;
                     if (!simLosses.isEmpty()) {
-                        int pairsFrom = pairs.pairs() * shard / shards;
-                        int pairsTo = pairs.pairs() * (shard + 1) / shards;
-                        similarity += simLosses.get(shard).getFloat() * (pairsTo - pairsFrom) / pairs.pairs();
+                        similarity += simLosses.get(shard).getFloat() * (pairBounds[shard + 1] - pairBounds[shard])
+                                / pairs.pairs();
                     }
                     float[] part = shardLogits.get(shard).toFloatArray();
                     System.arraycopy(part, 0, logits, from * model.spec().classNames().size(), part.length);
@@ -200,6 +200,15 @@ public final class TrainingStep implements AutoCloseable {
             }
         }
         return new Result(crossEntropy, similarity, logits);
+    }
+
+    /** Returns the start of each of {@code shards} near-equal shards of {@code count} items, then {@code count}. */
+    private static int[] shardBounds(int count, int shards) {
+        int[] bounds = new int[shards + 1];
+        for (int shard = 0; shard <= shards; shard++) {
+            bounds[shard] = count * shard / shards;
+        }
+        return bounds;
     }
 
     /** Returns {@code loss * weight}, or the loss itself for a weight of 1 (one shard), leaving its graph as it was. */
